@@ -1,0 +1,35 @@
+package healthcode
+
+import "time"
+
+// Record is one person at one check: written before the verdict screen
+// accepts the next person, kept in the scanner's outbox, and uploaded to the
+// province. It holds only what the code shows (masked) and the code hash.
+type Record struct {
+	ID              string        `json:"id"` // UUIDv7, made by the scanner
+	DeviceID        string        `json:"device_id"`
+	Seq             uint64        `json:"seq"` // per-device sequence number
+	Institution     string        `json:"institution"`
+	Gate            string        `json:"gate"`
+	Operator        string        `json:"operator"`
+	Time            time.Time     `json:"time"`           // device clock, local zone
+	CorrectedTime   time.Time     `json:"corrected_time"` // device clock + measured offset to the server
+	CodeHash        CodeHash      `json:"code_hash,omitempty"`
+	Manual          bool          `json:"manual,omitempty"` // no code: typed by the operator
+	Dynamic         bool          `json:"dynamic,omitempty"`
+	ScannedColour   Colour        `json:"scanned_colour"`
+	EffectiveColour Colour        `json:"effective_colour"`
+	Verdict         Verdict       `json:"verdict"`
+	Reason          Reason        `json:"reason,omitempty"` // why the code was invalid
+	Provisional     bool          `json:"provisional,omitempty"`
+	Temperature     Temperature   `json:"temperature"` // null when not taken
+	Fever           bool          `json:"fever,omitempty"`
+	Disposition     Disposition   `json:"disposition"`
+	Name            string        `json:"name_masked"`
+	IDMasked        string        `json:"id_masked"`
+	Region          Region        `json:"region,omitempty"`
+	Lang            string        `json:"lang,omitempty"`
+	Sealed          []byte        `json:"sealed,omitempty"` // manual entries: name, ID, phone sealed to the province
+	ManualReason    string        `json:"manual_reason,omitempty"`
+	ClockOffset     time.Duration `json:"clock_offset_ns,omitempty"`
+}

@@ -1,0 +1,210 @@
+package healthcode
+
+import (
+	"crypto/ed25519"
+
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/veraison/go-cose"
+)
+
+// Result is the outcome of verifying one code offline.
+type Result struct {
+	Valid           bool
+	Reason          Reason
+	Detail          string     // technical detail for the log; may quote untrusted input
+	Claims          Claims     // set once the payload was parsed (even if invalid later)
+	Issuer          *IssuerKey // set once the issuer was found
+	Dynamic         bool       // a live presentation (HCP1), not a printed or static code
+	PresentedAt     time.Time  // the presentation's time, for dynamic codes
+	CodeHash        CodeHash   // what the record keeps instead of the code id
+	ScannedColour   Colour     // the colour in the code
+	EffectiveColour Colour     // after the status list override
+	StatusOverride  bool       // the status list changed the colour
+	StatusStale     bool       // no status data, or older than the verifier's StaleAfter
+}
+
+// Verifier checks codes offline against a trust list and a status list.
+// It is safe for concurrent use.
+type Verifier struct {
+	Trust         *TrustList
+	Status        StatusLookup  // nil: no status data
+	StatusFetched time.Time     // when the status data was last brought up to date
+	StaleAfter    time.Duration // status older than this makes a verdict provisional (default 24 h)
+	Tolerance     time.Duration // clock tolerance for validity windows (default 5 min)
+	Replay        *ReplayGuard  // nil: no replay detection
+}
+
+func fail(r Result, reason Reason, detail string) Result {
+	r.Valid = false
+	r.Reason = reason
+	r.Detail = detail
+	return r
+}
+
+// Verify checks one payload at time now. It never panics and never returns
+// an error: whatever fails is an invalid Result with its reason.
+func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
+	defer func() {
+		if p := recover(); p != nil { // a bug in a dependency must not stop the gate
+			res = fail(Result{}, ReasonBadCBOR, fmt.Sprintf("internal: %v", p))
+		}
+	}()
+	tol := v.Tolerance
+	if tol == 0 {
+		tol = ClockTolerance
+	}
+	switch {
+	case payload == "":
+		return fail(res, ReasonEmpty, "")
+	case len(payload) > MaxPayloadLen:
+		return fail(res, ReasonTooLarge, fmt.Sprintf("%d characters", len(payload)))
+	}
+	var raw []byte
+	var pres presentation
+	switch {
+	case strings.HasPrefix(payload, PrefixStatic):
+		b, err := base45Decode(payload[len(PrefixStatic):])
+		if err != nil {
+			return fail(res, ReasonBadBase45, err.Error())
+		}
+		raw = b
+	case strings.HasPrefix(payload, PrefixDynamic):
+		res.Dynamic = true
+		b, err := base45Decode(payload[len(PrefixDynamic):])
+		if err != nil {
+			return fail(res, ReasonBadBase45, err.Error())
+		}
+		if err := strict.Unmarshal(b, &pres); err != nil {
+			return fail(res, ReasonBadCBOR, "presentation: "+err.Error())
+		}
+		raw = pres.Credential
+		res.PresentedAt = time.Unix(pres.Time, 0)
+	default:
+		return fail(res, ReasonBadPrefix, "")
+	}
+
+	if err := strict.Wellformed(raw); err != nil {
+		return fail(res, ReasonBadCBOR, err.Error())
+	}
+	var msg cose.Sign1Message
+	if err := msg.UnmarshalCBOR(raw); err != nil {
+		return fail(res, ReasonBadCOSE, err.Error())
+	}
+	alg, err := msg.Headers.Protected.Algorithm()
+	if err != nil || alg != cose.AlgorithmEdDSA {
+		return fail(res, ReasonAlgorithm, fmt.Sprintf("alg %v", alg))
+	}
+	kidv, _ := msg.Headers.Protected[cose.HeaderLabelKeyID].([]byte)
+	var kid KID
+	if len(kidv) != len(kid) {
+		return fail(res, ReasonUnknownIssuer, "kid missing from protected header")
+	}
+	copy(kid[:], kidv)
+	if v.Trust == nil {
+		return fail(res, ReasonNoTrustList, "")
+	}
+	issuer, ok := v.Trust.Lookup(kid)
+	if !ok {
+		return fail(res, ReasonUnknownIssuer, "kid "+kid.String())
+	}
+	res.Issuer = issuer
+	verifier, err := cose.NewVerifier(cose.AlgorithmEdDSA, issuer.PublicKey)
+	if err != nil {
+		return fail(res, ReasonUnknownIssuer, err.Error())
+	}
+	if err := msg.Verify(nil, verifier); err != nil {
+		return fail(res, ReasonBadSignature, err.Error())
+	}
+
+	var w wireClaims
+	if err := strict.Unmarshal(msg.Payload, &w); err != nil {
+		return fail(res, ReasonBadClaims, err.Error())
+	}
+	c, err := w.claims()
+	if err != nil {
+		return fail(res, ReasonBadClaims, err.Error())
+	}
+	res.Claims = c
+	res.CodeHash = c.CodeID.Hash()
+	res.ScannedColour = c.Colour
+	res.EffectiveColour = c.Colour
+	if c.Region.Province() != issuer.Region.Province() {
+		return fail(res, ReasonRegionMismatch, fmt.Sprintf("issuer %s, code %s", issuer.Region, c.Region))
+	}
+	if !issuer.NotAfter.IsZero() && c.IssuedAt.After(issuer.NotAfter) {
+		return fail(res, ReasonIssuerExpired, "issued after the key's end")
+	}
+	if now.Add(tol).Before(c.IssuedAt) {
+		return fail(res, ReasonNotYetValid, "issued "+c.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	if !now.Add(-tol).Before(c.Expires) {
+		return fail(res, ReasonExpired, "expired "+c.Expires.UTC().Format(time.RFC3339))
+	}
+
+	if res.Dynamic {
+		if len(c.HolderKey) == 0 {
+			return fail(res, ReasonNoHolderKey, "")
+		}
+		if !ed25519.Verify(c.HolderKey, presentationMessage(raw, pres.Time), pres.Signature) {
+			return fail(res, ReasonBadHolderSignature, "")
+		}
+		if d := now.Sub(res.PresentedAt); d > PresentationAge || d < -PresentationAge {
+			return fail(res, ReasonStalePresentation, fmt.Sprintf("presented %s ago", d.Round(time.Second)))
+		}
+		if v.Replay != nil && !v.Replay.Note(c.CodeID, res.PresentedAt, now) {
+			return fail(res, ReasonReplayedPresentation, "an newer presentation of this code was already seen")
+		}
+	}
+
+	res.StatusStale = v.Status == nil || v.StatusFetched.IsZero() || now.Sub(v.StatusFetched) > v.staleAfter()
+	if v.Status != nil {
+		if e, ok := v.Status.Lookup(res.CodeHash); ok && e.Colour.Valid() && e.Updated.After(c.IssuedAt) {
+			res.StatusOverride = e.Colour != c.Colour
+			res.EffectiveColour = e.Colour
+		}
+	}
+	res.Valid = true
+	res.Reason = ReasonOK
+	return res
+}
+
+func (v *Verifier) staleAfter() time.Duration {
+	if v.StaleAfter > 0 {
+		return v.StaleAfter
+	}
+	return 24 * time.Hour
+}
+
+// ReplayGuard remembers the newest presentation time seen for each code, so
+// a presentation older than one already seen (a forwarded screenshot) is
+// refused. Entries are forgotten once no presentation could still be valid.
+type ReplayGuard struct {
+	mu     sync.Mutex
+	latest map[CodeID]time.Time
+}
+
+// NewReplayGuard returns an empty guard.
+func NewReplayGuard() *ReplayGuard { return &ReplayGuard{latest: map[CodeID]time.Time{}} }
+
+// Note records a presentation and reports false if a newer one of the
+// same code was already seen.
+func (g *ReplayGuard) Note(id CodeID, presented, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.latest) > 4096 {
+		for k, t := range g.latest {
+			if now.Sub(t) > 2*PresentationAge {
+				delete(g.latest, k)
+			}
+		}
+	}
+	if t, ok := g.latest[id]; ok && presented.Before(t) {
+		return false
+	}
+	g.latest[id] = presented
+	return true
+}
