@@ -28,7 +28,7 @@ func newWorld(t testing.TB) *testWorld {
 		pub := is.Key.Public().(ed25519.PublicKey)
 		keys = append(keys, IssuerKey{KID: KeyID(pub), Region: is.Region, Name: is.Region.Name("en"), PublicKey: pub})
 	}
-	tl, err := NewTrustList(1, w.now.Add(-time.Hour), keys)
+	tl, err := NewTrustList(1, w.now.Add(-time.Hour), keys, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,9 @@ type TrustList struct {
 	Seq     uint64      `json:"seq"`
 	Issued  time.Time   `json:"issued"`
 	Issuers []IssuerKey `json:"issuers"`
+	// StatusKey signs status lists; the root vouches for it here, so the
+	// scanner pins only the root.
+	StatusKey ed25519.PublicKey `json:"status_key,omitempty"`
 
 	byKID map[KID]*IssuerKey
 }
@@ -36,8 +39,8 @@ type TrustList struct {
 var ErrTrustRollback = errors.New("trust list is older than the one already held (rollback refused)")
 
 // NewTrustList indexes issuers; it checks each kid matches its key.
-func NewTrustList(seq uint64, issued time.Time, issuers []IssuerKey) (*TrustList, error) {
-	tl := &TrustList{Seq: seq, Issued: issued, Issuers: issuers}
+func NewTrustList(seq uint64, issued time.Time, issuers []IssuerKey, statusKey ed25519.PublicKey) (*TrustList, error) {
+	tl := &TrustList{Seq: seq, Issued: issued, Issuers: issuers, StatusKey: statusKey}
 	if err := tl.index(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,222 @@
+// Package server is the reference provincial server: device enrolment,
+// the signed issuer trust list, code status, idempotent record ingest, the
+// institution portal and close-contact tracing. It also holds the keys
+// directory that `hcserver keys init` makes and `hcserver issue` uses.
+package server
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"hcscan/healthcode"
+)
+
+// Keys is the province's key directory:
+//
+//	root.key, root.pub         the trust root scanners pin (signs the trust list)
+//	server.key, server.pub     the online key: status lists, enrolment replies
+//	issuer-REGION.key/.pub     one issuer per region (GB/T 2260 code)
+//	trust.json                 the signed trust list (hcserver trust-list)
+//
+// Private keys are PKCS#8 PEM files with mode 0600.
+type Keys struct {
+	Dir     string
+	Root    ed25519.PrivateKey
+	Server  ed25519.PrivateKey
+	Issuers map[healthcode.Region]ed25519.PrivateKey
+}
+
+// DefaultRegions are the issuers a new key directory gets: several
+// provinces, so that "one code pass" across regions can be shown.
+var DefaultRegions = []healthcode.Region{110000, 310000, 440000, 510000}
+
+// InitKeys makes a new key directory. It refuses to overwrite existing keys.
+func InitKeys(dir string, regions []healthcode.Region) (*Keys, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("keys dir %s: %w", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "root.key")); err == nil {
+		return nil, fmt.Errorf("keys dir %s already has keys (root.key); refusing to overwrite", dir)
+	}
+	k := &Keys{Dir: dir, Issuers: map[healthcode.Region]ed25519.PrivateKey{}}
+	var err error
+	if k.Root, err = newKey(dir, "root"); err != nil {
+		return nil, err
+	}
+	if k.Server, err = newKey(dir, "server"); err != nil {
+		return nil, err
+	}
+	for _, r := range regions {
+		if !r.Valid() {
+			return nil, fmt.Errorf("region %s is not a GB/T 2260 province code", r)
+		}
+		if k.Issuers[r], err = newKey(dir, "issuer-"+r.String()); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+func newKey(dir, name string) (ed25519.PrivateKey, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return nil, err
+	}
+	return priv, WritePublicKey(filepath.Join(dir, name+".pub"), pub)
+}
+
+// WritePublicKey writes a PKIX PEM public key.
+func WritePublicKey(path string, pub ed25519.PublicKey) error {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+}
+
+// ReadPublicKey reads a PEM public key file, or a base64 key given inline.
+func ReadPublicKey(path string) (ed25519.PublicKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublicKey(b)
+}
+
+// ParsePublicKey reads a PKIX PEM Ed25519 public key.
+func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, errors.New("not a PEM public key")
+	}
+	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, errors.New("not an Ed25519 public key")
+	}
+	return pub, nil
+}
+
+func readPrivateKey(path string) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, fmt.Errorf("%s: not a PEM private key", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an Ed25519 key", path)
+	}
+	return priv, nil
+}
+
+// LoadKeys reads a key directory made by InitKeys.
+func LoadKeys(dir string) (*Keys, error) {
+	k := &Keys{Dir: dir, Issuers: map[healthcode.Region]ed25519.PrivateKey{}}
+	var err error
+	if k.Root, err = readPrivateKey(filepath.Join(dir, "root.key")); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no keys in %s: run `hcserver keys init --dir %s` first", dir, dir)
+		}
+		return nil, err
+	}
+	if k.Server, err = readPrivateKey(filepath.Join(dir, "server.key")); err != nil {
+		return nil, err
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "issuer-*.key"))
+	for _, n := range names {
+		r, err := healthcode.ParseRegion(strings.TrimSuffix(strings.TrimPrefix(filepath.Base(n), "issuer-"), ".key"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
+		if k.Issuers[r], err = readPrivateKey(n); err != nil {
+			return nil, err
+		}
+	}
+	if len(k.Issuers) == 0 {
+		return nil, fmt.Errorf("no issuer keys (issuer-REGION.key) in %s", dir)
+	}
+	return k, nil
+}
+
+// Regions lists the issuing regions in order.
+func (k *Keys) Regions() []healthcode.Region {
+	rs := make([]healthcode.Region, 0, len(k.Issuers))
+	for r := range k.Issuers {
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i] < rs[j] })
+	return rs
+}
+
+// Issuer returns the issuer for a region (its province's key).
+func (k *Keys) Issuer(r healthcode.Region) (healthcode.Issuer, error) {
+	key, ok := k.Issuers[r.Province()]
+	if !ok {
+		return healthcode.Issuer{}, fmt.Errorf("no issuer key for region %s in %s (have %v)", r, k.Dir, k.Regions())
+	}
+	return healthcode.Issuer{Region: r.Province(), Key: key}, nil
+}
+
+// TrustList builds the trust list of every issuer key, with sequence seq.
+func (k *Keys) TrustList(seq uint64, now time.Time) (*healthcode.TrustList, error) {
+	var issuers []healthcode.IssuerKey
+	for _, r := range k.Regions() {
+		pub := k.Issuers[r].Public().(ed25519.PublicKey)
+		issuers = append(issuers, healthcode.IssuerKey{KID: healthcode.KeyID(pub), Region: r, Name: r.Name("zh") + " / " + r.Name("en"), PublicKey: pub})
+	}
+	return healthcode.NewTrustList(seq, now.UTC().Truncate(time.Second), issuers, k.Server.Public().(ed25519.PublicKey))
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so a crash
+// never leaves half a key.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
