@@ -19,6 +19,8 @@ type IssuerKey struct {
 	Name      string            `json:"name"`
 	PublicKey ed25519.PublicKey `json:"public_key"`
 	NotAfter  time.Time         `json:"not_after,omitzero"` // zero: no end
+
+	verifier *edVerifier // the key with its precomputed tables, made by index
 }
 
 // TrustList is the set of issuer keys the scanner accepts, signed by the
@@ -60,6 +62,11 @@ func (tl *TrustList) index() error {
 		if !k.Region.Valid() {
 			return fmt.Errorf("trust list: issuer %s: region %s invalid", k.KID, k.Region)
 		}
+		v, err := newEdVerifier(k.PublicKey)
+		if err != nil {
+			return fmt.Errorf("trust list: issuer %s: %w", k.KID, err)
+		}
+		k.verifier = v
 		tl.byKID[k.KID] = k
 	}
 	return nil

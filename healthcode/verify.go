@@ -112,11 +112,7 @@ func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
 		return fail(res, ReasonUnknownIssuer, "kid "+kid.String())
 	}
 	res.Issuer = issuer
-	verifier, err := cose.NewVerifier(cose.AlgorithmEdDSA, issuer.PublicKey)
-	if err != nil {
-		return fail(res, ReasonUnknownIssuer, err.Error())
-	}
-	if err := msg.Verify(nil, verifier); err != nil {
+	if err := msg.Verify(nil, issuer.verifier); err != nil {
 		return fail(res, ReasonBadSignature, err.Error())
 	}
 
