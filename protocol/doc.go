@@ -1,0 +1,93 @@
+// Package protocol is the wire contract between a scanner (package sync) and
+// the provincial server (package server): HTTP + JSON, version 1. Both sides
+// import it; it imports only healthcode and the standard library.
+//
+// # Transport
+//
+// Every response, errors included, carries the server's clock in the header
+// X-Server-Time (unix milliseconds, see ServerTime) and a Date header, so the
+// client can measure its clock offset from any reply. Request bodies are
+// JSON with Content-Type application/json (a charset parameter is allowed);
+// the server decodes strictly (unknown fields are an error) and caps body
+// sizes (MaxEnrollBody, MaxRecordsBody). Errors are 4xx/5xx with an
+// ErrorReply body {"error": CODE, "message": "...", "server_time": ...};
+// CODE is one of the Err* constants. 429/503 may carry Retry-After (seconds).
+//
+// # Enrolment: POST /v1/enroll (unsigned)
+//
+// The portal (or `hcserver token`) makes a single-use enrolment token for one
+// institution and gate. The device makes an Ed25519 key (kept in a 0600 file),
+// and sends EnrollRequest (NewEnrollRequest fills it: the token, the public
+// key and a proof that the device holds the private key). The reply
+// (EnrollReply) names the device id, institution and gate, and carries the
+// server key (signs status lists and this reply), the province root key (to
+// pin) and the signed trust list. EnrollReply.Verify checks that the root
+// signed the trust list, that the trust list vouches for the server key, and
+// that the server key signed the reply; the client then compares
+// Fingerprint(reply.RootKey) with a configured pinned fingerprint, if any.
+// A token that was already used is refused with 403 ErrTokenUsed; an unknown
+// or expired one with 401 ErrBadToken / 403 ErrTokenExpired.
+//
+// # Signed requests (everything after enrolment)
+//
+// SignRequest adds four headers: X-Device-ID, X-Time (unix ms), X-Nonce (16
+// random bytes, base64url) and X-Signature (base64 of an Ed25519 signature
+// over the string built by SigningString: a version tag, the method, the
+// request URI as sent (path and query, URL.RequestURI), the time, the nonce,
+// the device id and the hex SHA-256 of the body). The server refuses (401)
+// missing headers (ErrUnsigned), unknown devices (ErrUnknownDevice), bad
+// signatures (ErrBadSignature), a time more than ClockSkew away from its own
+// clock (ErrStaleTime: correct the clock offset from X-Server-Time and sign
+// again) and a nonce seen before (ErrReplay); a disabled device gets 403
+// ErrDeviceDisabled. Sign a retry again: every attempt needs a fresh nonce.
+//
+// # Trust list: GET /v1/trust-list
+//
+// The body is the signed envelope (healthcode.SignedDoc) of the trust list,
+// exactly as healthcode.ParseTrustList reads it, signed by the province root.
+// The reply has an ETag; send it back as If-None-Match to get 304 Not
+// Modified. The sequence number only grows (it is bumped when the keys
+// change); the client refuses a lower one (ErrTrustRollback).
+//
+// # Status: GET /v1/status?since=N and GET /v1/status/{hash}
+//
+// The body of /v1/status is the signed envelope of a healthcode.StatusList
+// signed by the server key (healthcode.ParseStatusList with the key from
+// enrolment / the trust list's StatusKey). since=0 gives a snapshot (every
+// entry up to Seq); since=N>0 gives the latest entry of every code whose
+// colour changed after N. The client keeps list.Seq and asks since=Seq next
+// time. When N is older than the server's retained history, or newer than
+// anything it has issued (a different server database), the reply is 410
+// Gone (ErrStatusGone): fetch since=0 and replace the cached status. The
+// header X-Status-Seq carries the current sequence.
+//
+// When a code that a stored record passed provisionally (offline, stale
+// status) turns red or yellow, the server flags the record (an alert in the
+// portal); the scanner learns it from the status entries it pulls and
+// raises the alert itself by matching code hashes against its own records.
+//
+// /v1/status/{hash} (32 hex digits) answers LiveStatus for an online check:
+// Known=false when the province has no status entry for the code (the
+// colour in the code stands).
+//
+// # Records: POST /v1/records
+//
+// Body RecordBatch with 1..MaxBatch healthcode.Records; an Idempotency-Key
+// header (≤ MaxIdempotencyKeyLen printable ASCII characters, e.g. a UUID per
+// batch) is recommended: a retry with the same key and the same body gets
+// the first reply again; the same key with another body is 422
+// ErrIdempotencyConflict. Independently of the key, the server keeps
+// (device id, record id) unique, so a retried batch never duplicates.
+//
+// The reply RecordsReply lists one RecordResult per record, in order:
+// "stored" (new), "duplicate" (already held: treat as acknowledged) or
+// "rejected" with a reason (never retry it: move it to dead letters).
+// A record is rejected when its DeviceID is not the signing device (stamp
+// records made before enrolment with the device id before upload), its id
+// is not a UUID, its time is zero, or its colour/verdict fields are
+// inconsistent. A batch that is not valid JSON, has unknown fields, is too
+// large (413 ErrTooLarge, ErrTooManyRecords) or has the wrong content type
+// (415) is refused as a whole with nothing stored. One batch is one
+// transaction: either every stored/duplicate answer is durable or the
+// request fails (5xx) and the client retries.
+package protocol
