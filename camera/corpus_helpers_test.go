@@ -1,0 +1,25 @@
+package camera
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// corpusDir finds the QR photographs: $HCSCAN_QR_CORPUS, or shared/testdata/qr
+// beside the repository. A missing corpus fails the test: without it the
+// decoder's figures mean nothing.
+func corpusDir(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("HCSCAN_QR_CORPUS")
+	if dir == "" {
+		_, file, _, _ := runtime.Caller(0)
+		repoRoot := filepath.Dir(filepath.Dir(file))
+		dir = filepath.Join(repoRoot, "..", "shared", "testdata", "qr")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
+		tb.Fatalf("QR corpus not found at %s (clone shared/ beside the repository or set HCSCAN_QR_CORPUS): %v", dir, err)
+	}
+	return dir
+}

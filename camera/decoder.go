@@ -1,0 +1,140 @@
+package camera
+
+import (
+	"image"
+
+	"gocv.io/x/gocv"
+)
+
+// The cascade, in the order it runs. Each step was kept because it reads
+// codes the steps before it miss (measured on shared/testdata/qr with
+// `go test -tags stepworth -run TestStepWorth -v ./camera`, see README):
+//
+//	plain     hybrid binarizer on the frame as it is         158 of 179
+//	inverted  the same on the negative (dark-mode screens)     +0 here, needed for phones in dark mode
+//	x2-global 2× bilinear upscale, global-histogram binarizer  +9 (small, blurred codes)
+//	x2-cubic  2× bicubic upscale, hybrid binarizer             +1
+//	clahe     contrast-limited equalisation, try-harder finder +1 (uneven light, glare)
+//
+// Tried and dropped because they added nothing once the steps above ran:
+// 0.5×/0.75×/1.5×/3× scaling, plain histogram equalisation, Gaussian and
+// median blur, Otsu and adaptive thresholds (with and without blur or
+// upscale), unsharp masking, morphological open/close, try-harder on the
+// plain frame.
+const (
+	stepPlain    = "plain"
+	stepInverted = "inverted"
+	stepX2Global = "x2-global"
+	stepX2Cubic  = "x2-cubic"
+	stepCLAHE    = "clahe"
+)
+
+// maxUpscaleSide bounds the 2× steps: beyond it a code is big enough to be
+// read at its own size and the upscale would cost more than a frame's time.
+const maxUpscaleSide = 1400
+
+// cascade runs the decoding steps on grey Mats. It owns its scratch Mats and is not
+// safe for concurrent use; Close frees them.
+type cascade struct {
+	qr      *qrReader
+	clahe   gocv.CLAHE
+	scratch gocv.Mat
+}
+
+func newCascade() *cascade {
+	silenceOpenCV()
+	return &cascade{
+		qr:      newQRReader(),
+		clahe:   gocv.NewCLAHEWithParams(2, image.Pt(8, 8)),
+		scratch: gocv.NewMat(),
+	}
+}
+
+func (d *cascade) Close() {
+	d.clahe.Close()
+	d.scratch.Close()
+}
+
+// found is one code read from a frame, in the frame's coordinates.
+type found struct {
+	text    string
+	corners [4]image.Point
+	step    string
+}
+
+// decodeStill runs every step until one reads a code: for photographs and
+// `hcscan decode`, where finding the code matters more than time.
+func (d *cascade) decodeStill(gray gocv.Mat) (found, bool) {
+	return d.decode(gray, false)
+}
+
+// decodeStream is for live frames, most of which show no code: the cheap
+// steps always run, the costly ones only when finder patterns were seen.
+func (d *cascade) decodeStream(gray gocv.Mat) (found, bool) {
+	return d.decode(gray, true)
+}
+
+func (d *cascade) decode(gray gocv.Mat, gated bool) (found, bool) {
+	if gray.Empty() || gray.Type() != gocv.MatTypeCV8U {
+		return found{}, false
+	}
+	p, ok := planeOf(gray)
+	if !ok {
+		return found{}, false
+	}
+	r, seenPlain, ok := d.qr.read(p, hybrid, false, false)
+	if ok {
+		return found{r.text, r.corners, stepPlain}, true
+	}
+	r, seenInv, ok := d.qr.read(p, hybrid, false, true)
+	if ok {
+		return found{r.text, r.corners, stepInverted}, true
+	}
+	if gated && !seenPlain && !seenInv {
+		return found{}, false
+	}
+	// A code seen only in the negative is light-on-dark: keep reading it so.
+	inv := seenInv && !seenPlain
+
+	if max(p.w, p.h) <= maxUpscaleSide {
+		gocv.Resize(gray, &d.scratch, image.Point{}, 2, 2, gocv.InterpolationLinear)
+		if f, ok := d.readScratch(global, false, inv, 2, stepX2Global); ok {
+			return f, true
+		}
+		gocv.Resize(gray, &d.scratch, image.Point{}, 2, 2, gocv.InterpolationCubic)
+		if f, ok := d.readScratch(hybrid, false, inv, 2, stepX2Cubic); ok {
+			return f, true
+		}
+	}
+	d.clahe.Apply(gray, &d.scratch)
+	return d.readScratch(hybrid, true, inv, 1, stepCLAHE)
+}
+
+// readScratch reads the scratch Mat, which holds the frame scaled by scale.
+func (d *cascade) readScratch(bin binarizerKind, hard, inv bool, scale int, step string) (found, bool) {
+	p, ok := planeOf(d.scratch)
+	if !ok {
+		return found{}, false
+	}
+	r, _, ok := d.qr.read(p, bin, hard, inv)
+	if !ok {
+		return found{}, false
+	}
+	for i := range r.corners {
+		r.corners[i] = r.corners[i].Div(scale)
+	}
+	return found{r.text, r.corners, step}, true
+}
+
+// planeOf views a continuous 8-bit single-channel Mat's pixels without
+// copying. The plane is valid only while the Mat is open and unchanged.
+func planeOf(m gocv.Mat) (plane, bool) {
+	if m.Empty() || m.Channels() != 1 || !m.IsContinuous() {
+		return plane{}, false
+	}
+	pix, err := m.DataPtrUint8()
+	if err != nil {
+		return plane{}, false
+	}
+	return plane{pix: pix, w: m.Cols(), h: m.Rows()}, true
+}
