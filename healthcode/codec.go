@@ -83,3 +83,10 @@ func presentationMessage(credential []byte, t int64) []byte {
 	}
 	return b
 }
+
+// Fingerprint is how people compare a root key by eye or pin it in the
+// configuration: the hex SHA-256 of the public key.
+func Fingerprint(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return hex.EncodeToString(sum[:])
+}

@@ -7,8 +7,6 @@ package server
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,6 +17,7 @@ import (
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/pemkey"
 )
 
 // Keys is the province's key directory:
@@ -72,82 +71,23 @@ func newKey(dir, name string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
+	if err := pemkey.WriteFileAtomic(filepath.Join(dir, name+".key"), pemkey.EncodePrivate(priv), 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		return nil, err
-	}
-	return priv, WritePublicKey(filepath.Join(dir, name+".pub"), pub)
-}
-
-// WritePublicKey writes a PKIX PEM public key.
-func WritePublicKey(path string, pub ed25519.PublicKey) error {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(path, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
-}
-
-// ReadPublicKey reads a PEM public key file, or a base64 key given inline.
-func ReadPublicKey(path string) (ed25519.PublicKey, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return ParsePublicKey(b)
-}
-
-// ParsePublicKey reads a PKIX PEM Ed25519 public key.
-func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		return nil, errors.New("not a PEM public key")
-	}
-	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	pub, ok := k.(ed25519.PublicKey)
-	if !ok {
-		return nil, errors.New("not an Ed25519 public key")
-	}
-	return pub, nil
-}
-
-func readPrivateKey(path string) (ed25519.PrivateKey, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		return nil, fmt.Errorf("%s: not a PEM private key", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("%s: not an Ed25519 key", path)
-	}
-	return priv, nil
+	return priv, pemkey.WriteFileAtomic(filepath.Join(dir, name+".pub"), pemkey.EncodePublic(pub), 0o644)
 }
 
 // LoadKeys reads a key directory made by InitKeys.
 func LoadKeys(dir string) (*Keys, error) {
 	k := &Keys{Dir: dir, Issuers: map[healthcode.Region]ed25519.PrivateKey{}}
 	var err error
-	if k.Root, err = readPrivateKey(filepath.Join(dir, "root.key")); err != nil {
+	if k.Root, err = pemkey.ReadPrivate(filepath.Join(dir, "root.key")); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no keys in %s: run `hcserver keys init --dir %s` first", dir, dir)
 		}
 		return nil, err
 	}
-	if k.Server, err = readPrivateKey(filepath.Join(dir, "server.key")); err != nil {
+	if k.Server, err = pemkey.ReadPrivate(filepath.Join(dir, "server.key")); err != nil {
 		return nil, err
 	}
 	names, _ := filepath.Glob(filepath.Join(dir, "issuer-*.key"))
@@ -156,7 +96,7 @@ func LoadKeys(dir string) (*Keys, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
-		if k.Issuers[r], err = readPrivateKey(n); err != nil {
+		if k.Issuers[r], err = pemkey.ReadPrivate(n); err != nil {
 			return nil, err
 		}
 	}
@@ -195,28 +135,5 @@ func (k *Keys) TrustList(seq uint64, now time.Time) (*healthcode.TrustList, erro
 	return healthcode.NewTrustList(seq, now.UTC().Truncate(time.Second), issuers, k.Server.Public().(ed25519.PublicKey))
 }
 
-// writeFileAtomic writes through a temporary file and a rename, so a crash
-// never leaves half a key.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+// writeFileAtomic writes a key or secret so a crash never leaves half of it.
+var writeFileAtomic = pemkey.WriteFileAtomic

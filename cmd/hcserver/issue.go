@@ -1,0 +1,102 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"hcscan/healthcode"
+	"hcscan/internal/qrimage"
+	"hcscan/server"
+)
+
+func init() {
+	register("issue", "issue a test code: `hcserver issue --dir D --colour green --name 张三 --id 1101...`", runIssue)
+}
+
+func runIssue(args []string) int {
+	fs := flag.NewFlagSet("issue", flag.ContinueOnError)
+	dir := fs.String("dir", "", "the keys directory made by `hcserver keys init`")
+	colour := fs.String("colour", "green", "green, yellow or red")
+	fs.StringVar(colour, "color", "green", "same as --colour")
+	name := fs.String("name", "", "holder's full name (the code carries it masked)")
+	id := fs.String("id", "", "holder's ID number (the code carries it masked)")
+	lang := fs.String("lang", "zh", "holder's language: zh, en, ko, ja, ru, de, fr")
+	region := fs.String("region", "110000", "issuing region, GB/T 2260 code; its province must have a key in --dir")
+	expires := fs.Duration("expires", 72*time.Hour, "validity, at most 72h")
+	issuedAt := fs.String("issued-at", "", "issue time, RFC 3339 (default now; for test codes that are expired or not yet valid)")
+	pngPath := fs.String("png", "", "also write the QR code image to this PNG file")
+	dynamic := fs.Bool("dynamic", false, "print a live presentation (HCP1) signed by a new holder key, as a phone shows it")
+	holderOut := fs.String("holder-key", "", "with --dynamic: write the holder's private key seed (hex) to this file, mode 0600")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(os.Stderr, "hcserver issue:", err)
+		return exitUsage
+	}
+	if *dir == "" || *name == "" || *id == "" {
+		return fail(fmt.Errorf("--dir, --name and --id are required"))
+	}
+	c, err := healthcode.ParseColour(*colour)
+	if err != nil {
+		return fail(err)
+	}
+	if !healthcode.ValidLanguage(*lang) {
+		return fail(fmt.Errorf("--lang %q: choose one of %v", *lang, healthcode.Languages))
+	}
+	if *expires <= 0 || *expires > healthcode.MaxValidity {
+		return fail(fmt.Errorf("--expires %s: must be more than 0 and at most 72h", *expires))
+	}
+	r, err := healthcode.ParseRegion(*region)
+	if err != nil {
+		return fail(err)
+	}
+	at := time.Now()
+	if *issuedAt != "" {
+		if at, err = time.Parse(time.RFC3339, *issuedAt); err != nil {
+			return fail(fmt.Errorf("--issued-at: %w", err))
+		}
+	}
+	keys, err := server.LoadKeys(*dir)
+	if err != nil {
+		return fail(err)
+	}
+	issuer, err := keys.Issuer(r)
+	if err != nil {
+		return fail(err)
+	}
+	claims, err := healthcode.NewClaims(rand.Reader, r, c, *name, *id, *lang, at, *expires)
+	if err != nil {
+		return fail(err)
+	}
+	var holder ed25519.PrivateKey
+	if *dynamic {
+		_, holder, _ = ed25519.GenerateKey(rand.Reader)
+		claims.HolderKey = holder.Public().(ed25519.PublicKey)
+	}
+	text, err := issuer.Issue(rand.Reader, claims)
+	if err != nil {
+		return fail(err)
+	}
+	if *dynamic {
+		if text, err = healthcode.Present(text, holder, time.Now()); err != nil {
+			return fail(err)
+		}
+		if *holderOut != "" {
+			if err := os.WriteFile(*holderOut, fmt.Appendf(nil, "%x\n", holder.Seed()), 0o600); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if *pngPath != "" {
+		if err := qrimage.WritePNG(*pngPath, text, 4); err != nil {
+			return fail(err)
+		}
+	}
+	fmt.Println(text)
+	return exitOK
+}
