@@ -73,7 +73,7 @@ func openSource(src Source, opts Options) (frameSource, error) {
 	case Folder:
 		return openFolder(src.Path, opts)
 	case ImageFile:
-		return newImageList([]string{src.Path}, src.Path, opts)
+		return newImageList([]string{src.Path}, src.Path, true, opts)
 	}
 	return nil, fmt.Errorf("open %v: unknown source kind", src)
 }
@@ -212,10 +212,10 @@ func openFolder(dir string, opts Options) (frameSource, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("open folder %s: %w (looked for %s)", dir, ErrNoImages, imageExtList())
 	}
-	return newImageList(paths, dir, opts)
+	return newImageList(paths, dir, false, opts)
 }
 
-func newImageList(paths []string, name string, opts Options) (frameSource, error) {
+func newImageList(paths []string, name string, single bool, opts Options) (frameSource, error) {
 	rate := opts.FPS
 	if rate <= 0 {
 		rate = DefaultFolderFPS
@@ -233,7 +233,7 @@ func newImageList(paths []string, name string, opts Options) (frameSource, error
 			return l, nil
 		}
 	}
-	if len(paths) == 1 {
+	if single {
 		return nil, fmt.Errorf("open %s: %w", name, ErrNotImage)
 	}
 	return nil, fmt.Errorf("open folder %s: %w (%d files with image names, none decodes)", name, ErrNoImages, len(paths))

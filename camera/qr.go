@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/common"
+	multidetector "github.com/makiuchi-d/gozxing/multi/qrcode/detector"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
@@ -78,19 +80,37 @@ func (r *qrReader) read(p plane, bin binarizerKind, tryHarder, invert bool) (res
 	if err != nil {
 		return qrResult{}, false, false
 	}
-	det, err := detector.NewDetector(matrix).ProcessFinderPatternInfo(info)
+	if res, ok := r.decodeDetected(detector.NewDetector(matrix).ProcessFinderPatternInfo(info)); ok {
+		return res, true, true
+	}
+	// The finder keeps the first three patterns that fit; in a dense code a
+	// run of data modules can look like one (about one health code in ten
+	// at version 10), so try every plausible triple before giving up.
+	dets, err := multidetector.NewMultiDetector(matrix).DetectMulti(hints)
 	if err != nil {
 		return qrResult{}, true, false
 	}
-	dr, err := r.dec.Decode(det.GetBits(), hints)
+	for _, det := range dets {
+		if res, ok := r.decodeDetected(det, nil); ok {
+			return res, true, true
+		}
+	}
+	return qrResult{}, true, false
+}
+
+func (r *qrReader) decodeDetected(det *common.DetectorResult, err error) (qrResult, bool) {
 	if err != nil {
-		return qrResult{}, true, false
+		return qrResult{}, false
+	}
+	dr, err := r.dec.Decode(det.GetBits(), r.plain)
+	if err != nil {
+		return qrResult{}, false
 	}
 	pts := det.GetPoints()
 	if md, ok := dr.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
 		md.ApplyMirroredCorrection(pts)
 	}
-	return qrResult{text: dr.GetText(), corners: codeCorners(pts, det.GetBits().GetWidth())}, true, true
+	return qrResult{text: dr.GetText(), corners: codeCorners(pts, det.GetBits().GetWidth())}, true
 }
 
 // codeCorners turns the three finder-pattern centres (bottom-left, top-left,
