@@ -134,7 +134,11 @@ func TestEveryRejectionHasItsOwnReason(t *testing.T) {
 		c[i] ^= 0x01
 		return PrefixStatic + base45Encode(c)
 	}
-	at := func(c Claims, issued time.Time) Claims { c.IssuedAt = issued; c.Expires = issued.Add(time.Hour); return c }
+	at := func(c Claims, issued time.Time) Claims {
+		c.IssuedAt = issued
+		c.Expires = issued.Add(time.Hour)
+		return c
+	}
 	present := func(cred string, key ed25519.PrivateKey, t0 time.Time) string {
 		s, err := Present(cred, key, t0)
 		if err != nil {
