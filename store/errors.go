@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 )
 
@@ -35,17 +36,28 @@ var (
 // operator reads why nothing was saved.
 func writeError(path string, err error) error {
 	switch {
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), errors.Is(err, syscall.EFBIG):
-		return fmt.Errorf("the disk holding %s is full: %w (%w)", path, ErrDiskFull, err)
-	case errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
-		return fmt.Errorf("%s cannot be written (read-only media?): %w (%w)", path, ErrReadOnly, err)
+	case hasErrno(err, syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG):
+		return fmt.Errorf("%w: the disk holding %s has no room left; free some space (%w)", ErrDiskFull, path, err)
+	case hasErrno(err, syscall.EROFS, syscall.EACCES, syscall.EPERM):
+		return fmt.Errorf("%w: %s cannot be written, is it on read-only media? (%w)", ErrReadOnly, path, err)
 	}
 	return fmt.Errorf("write %s: %w", path, err)
 }
 
-// isErrno reports whether err comes from a system call (I/O), as opposed
-// to a refusal by the store's own logic.
+// hasErrno reports whether err is one of errnos. bbolt formats some file
+// errors with %s ("file resize error: ..."), so the text is checked too.
+func hasErrno(err error, errnos ...syscall.Errno) bool {
+	for _, e := range errnos {
+		if errors.Is(err, e) || strings.Contains(err.Error(), e.Error()) {
+			return true
+		}
+	}
+	return false
+}
+
+// isErrno reports whether err comes from the file system, as opposed to a
+// refusal by the store's own logic.
 func isErrno(err error) bool {
 	var e syscall.Errno
-	return errors.As(err, &e)
+	return errors.As(err, &e) || hasErrno(err, syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG, syscall.EROFS, syscall.EIO)
 }

@@ -59,26 +59,15 @@ func (s *Store) init() error {
 			return nil
 		})
 	}
-	err := s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bMeta) == nil {
-			empty := true
-			_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
-			if !empty {
-				return corruptError(s.path, fmt.Errorf("a bbolt file without hcscan's meta bucket"))
-			}
-			for _, name := range schemaBuckets[SchemaVersion] {
-				if _, err := tx.CreateBucket(name); err != nil {
-					return err
-				}
-			}
-			meta := tx.Bucket(bMeta)
-			if err := meta.Put(kSchema, u64(SchemaVersion)); err != nil {
-				return err
-			}
-			return meta.Put(kCreated, []byte(s.opts.Now().UTC().Format(time.RFC3339)))
-		}
-		return nil
-	})
+	fresh := false
+	if err := s.view(func(tx *bolt.Tx) error { fresh = tx.Bucket(bMeta) == nil; return nil }); err != nil {
+		return err
+	}
+	// Only a new file is written here, so opening on a full disk still works.
+	var err error
+	if fresh {
+		err = s.update(s.create)
+	}
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -109,6 +98,28 @@ func (s *Store) init() error {
 		}
 		s.log.Info("data file upgraded", "path", s.path, "from", v, "to", v+1, "took", time.Since(start))
 	}
+}
+
+// create lays out a new, empty file.
+func (s *Store) create(tx *bolt.Tx) error {
+	if tx.Bucket(bMeta) != nil {
+		return nil
+	}
+	empty := true
+	_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+	if !empty {
+		return corruptError(s.path, fmt.Errorf("a bbolt file without hcscan's meta bucket"))
+	}
+	for _, name := range schemaBuckets[SchemaVersion] {
+		if _, err := tx.CreateBucket(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bMeta)
+	if err := meta.Put(kSchema, u64(SchemaVersion)); err != nil {
+		return err
+	}
+	return meta.Put(kCreated, []byte(s.opts.Now().UTC().Format(time.RFC3339)))
 }
 
 func schemaOf(tx *bolt.Tx) (int, error) {
