@@ -1,0 +1,334 @@
+package server
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"net/http"
+	"sort"
+	"strconv"
+	gosync "sync"
+	"time"
+
+	"hcscan/healthcode"
+)
+
+// The portal: server-rendered pages for one institution, logged in with a
+// portal token (`hcserver token --portal`). Sessions live in memory.
+
+const (
+	sessionCookie = "hcportal"
+	sessionTTL    = 12 * time.Hour
+)
+
+type session struct {
+	institution string
+	csrf        string
+	expires     time.Time
+}
+
+type sessions struct {
+	mu gosync.Mutex
+	m  map[string]session
+}
+
+func newSessions() *sessions { return &sessions{m: map[string]session{}} }
+
+func randomText(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (ss *sessions) open(institution string, now time.Time) (id string, s session) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	id = randomText(32)
+	s = session{institution: institution, csrf: randomText(24), expires: now.Add(sessionTTL)}
+	ss.m[id] = s
+	return id, s
+}
+
+func (ss *sessions) get(id string, now time.Time) (session, bool) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	s, ok := ss.m[id]
+	if !ok || now.After(s.expires) {
+		delete(ss.m, id)
+		return session{}, false
+	}
+	return s, true
+}
+
+func (ss *sessions) close(id string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.m, id)
+}
+
+func (ss *sessions) prune(now time.Time) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for id, s := range ss.m {
+		if now.After(s.expires) {
+			delete(ss.m, id)
+		}
+	}
+}
+
+func (s *Server) portalRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /portal/login", s.portalLoginForm)
+	mux.HandleFunc("POST /portal/login", s.portalLogin)
+	mux.HandleFunc("POST /portal/logout", s.portal(s.portalLogout))
+	mux.HandleFunc("GET /portal/{$}", s.portal(s.portalHome))
+	mux.HandleFunc("POST /portal/tokens", s.portal(s.portalNewToken))
+	mux.HandleFunc("GET /portal/contacts", s.portal(s.portalContacts))
+}
+
+type portalHandler func(w http.ResponseWriter, r *http.Request, sess session)
+
+// portal requires a session, and the session's CSRF token on POSTs.
+func (s *Server) portal(h portalHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		var sess session
+		ok := false
+		if err == nil {
+			sess, ok = s.sessions.get(c.Value, s.now())
+		}
+		if !ok {
+			http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.csrf)) != 1 {
+				http.Error(w, "form expired: reload the page", http.StatusForbidden)
+				return
+			}
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+		w.Header().Set("X-Frame-Options", "DENY")
+		h(w, r, sess)
+	}
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := portalTemplates.ExecuteTemplate(w, name, data); err != nil {
+		s.log.Error("render portal page", "page", name, "err", err)
+	}
+}
+
+func (s *Server) portalLoginForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, "login", map[string]any{"Error": ""})
+}
+
+func (s *Server) portalLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	text := r.PostFormValue("token")
+	t, err := s.store.Token(hashToken(text))
+	now := s.now()
+	if err != nil || t.Kind != TokenPortal || now.After(t.Expires) || text == "" {
+		if err != nil && !errors.Is(err, ErrTokenUnknown) {
+			s.log.Error("portal login", "err", err)
+		}
+		s.render(w, http.StatusUnauthorized, "login", map[string]any{"Error": "That portal token is not valid."})
+		return
+	}
+	id, _ := s.sessions.open(t.Institution, now)
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/portal/", HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL / time.Second)})
+	http.Redirect(w, r, "/portal/", http.StatusSeeOther)
+}
+
+func (s *Server) portalLogout(w http.ResponseWriter, r *http.Request, _ session) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.sessions.close(c.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/portal/", MaxAge: -1})
+	http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
+}
+
+// OperatorSummary is one operator seen in an institution's records.
+type OperatorSummary struct {
+	Name     string
+	Checks   int
+	LastSeen time.Time
+	Gates    string
+}
+
+type homePage struct {
+	Institution string
+	CSRF        string
+	Gate        string
+	Records     []StoredRecord
+	Alerts      []Alert
+	Devices     []Device
+	Tokens      []Token
+	Operators   []OperatorSummary
+	NewToken    string
+	NewTokenFor string
+	Error       string
+	Now         time.Time
+}
+
+func (s *Server) homeData(r *http.Request, sess session) (*homePage, error) {
+	p := &homePage{Institution: sess.institution, CSRF: sess.csrf, Gate: r.URL.Query().Get("gate"), Now: s.now()}
+	var err error
+	if p.Records, err = s.store.Records(RecordQuery{Institution: sess.institution, Gate: p.Gate, Limit: 200}); err != nil {
+		return nil, err
+	}
+	if p.Alerts, err = s.store.Alerts(sess.institution); err != nil {
+		return nil, err
+	}
+	if p.Devices, err = s.store.Devices(sess.institution); err != nil {
+		return nil, err
+	}
+	if p.Tokens, err = s.store.Tokens(sess.institution); err != nil {
+		return nil, err
+	}
+	recent, err := s.store.Records(RecordQuery{Institution: sess.institution, Limit: 2000})
+	if err != nil {
+		return nil, err
+	}
+	p.Operators = operators(recent)
+	return p, nil
+}
+
+func operators(recs []StoredRecord) []OperatorSummary {
+	by := map[string]*OperatorSummary{}
+	gates := map[string]map[string]bool{}
+	for i := range recs {
+		r := &recs[i].Record
+		o := by[r.Operator]
+		if o == nil {
+			o = &OperatorSummary{Name: r.Operator}
+			by[r.Operator] = o
+			gates[r.Operator] = map[string]bool{}
+		}
+		o.Checks++
+		if t := When(r); t.After(o.LastSeen) {
+			o.LastSeen = t
+		}
+		gates[r.Operator][r.Gate] = true
+	}
+	out := make([]OperatorSummary, 0, len(by))
+	for name, o := range by {
+		var gs []string
+		for g := range gates[name] {
+			gs = append(gs, g)
+		}
+		sort.Strings(gs)
+		for i, g := range gs {
+			if i > 0 {
+				o.Gates += ", "
+			}
+			o.Gates += g
+		}
+		out = append(out, *o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (s *Server) portalHome(w http.ResponseWriter, r *http.Request, sess session) {
+	p, err := s.homeData(r, sess)
+	if err != nil {
+		s.log.Error("portal home", "err", err)
+		http.Error(w, "could not read the records", http.StatusInternalServerError)
+		return
+	}
+	s.render(w, http.StatusOK, "home", p)
+}
+
+func (s *Server) portalNewToken(w http.ResponseWriter, r *http.Request, sess session) {
+	gate := r.PostFormValue("gate")
+	text, _, err := s.NewToken(TokenEnroll, sess.institution, gate)
+	p, derr := s.homeData(r, sess)
+	if derr != nil {
+		http.Error(w, "could not read the records", http.StatusInternalServerError)
+		return
+	}
+	if err != nil {
+		p.Error = err.Error()
+		s.render(w, http.StatusBadRequest, "home", p)
+		return
+	}
+	p.NewToken, p.NewTokenFor = text, gate
+	s.render(w, http.StatusOK, "home", p)
+}
+
+// CloseContacts lists who passed the same gate within window either side of
+// one check of the institution (the check itself excluded).
+func (s *Server) CloseContacts(institution, deviceID, recordID string, window time.Duration) (StoredRecord, []StoredRecord, error) {
+	rec, err := s.store.Record(deviceID, recordID)
+	if err != nil {
+		return rec, nil, err
+	}
+	if rec.DeviceInstitution != institution {
+		return rec, nil, ErrNotFound // another institution's record is not there for this one
+	}
+	at := When(&rec.Record)
+	all, err := s.store.GateWindow(institution, rec.Gate, at.Add(-window), at.Add(window))
+	if err != nil {
+		return rec, nil, err
+	}
+	out := all[:0]
+	for _, o := range all {
+		if o.DeviceID == rec.DeviceID && o.ID == rec.ID {
+			continue
+		}
+		out = append(out, o)
+	}
+	return rec, out, nil
+}
+
+type contactsPage struct {
+	Institution string
+	CSRF        string
+	Check       StoredRecord
+	Window      int
+	Contacts    []StoredRecord
+}
+
+func (s *Server) portalContacts(w http.ResponseWriter, r *http.Request, sess session) {
+	q := r.URL.Query()
+	minutes, err := strconv.Atoi(q.Get("window"))
+	if err != nil || minutes <= 0 || minutes > 24*60 {
+		minutes = 30
+	}
+	rec, contacts, err := s.CloseContacts(sess.institution, q.Get("device"), q.Get("record"), time.Duration(minutes)*time.Minute)
+	if errors.Is(err, ErrNotFound) {
+		http.Error(w, "no such check in this institution's records", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.log.Error("portal contacts", "err", err)
+		http.Error(w, "could not read the records", http.StatusInternalServerError)
+		return
+	}
+	s.render(w, http.StatusOK, "contacts", contactsPage{Institution: sess.institution, CSRF: sess.csrf, Check: rec, Window: minutes, Contacts: contacts})
+}
+
+var portalTemplates = template.Must(template.New("portal").Funcs(template.FuncMap{
+	"when": func(r healthcode.Record) string { return When(&r).Local().Format("2006-01-02 15:04:05") },
+	"ts": func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.Local().Format("2006-01-02 15:04")
+	},
+	"short": func(s string) string {
+		if len(s) > 8 {
+			return s[:8]
+		}
+		return s
+	},
+}).Parse(portalHTML))
