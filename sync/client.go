@@ -1,0 +1,329 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"hcscan/healthcode"
+	"hcscan/protocol"
+	"hcscan/store"
+)
+
+// ErrNotEnrolled means the data file has no device identity yet.
+var ErrNotEnrolled = errors.New("this scanner is not enrolled with a province server (run `hcscan enroll`)")
+
+// Options tune a Client. The zero value is usable.
+type Options struct {
+	// Logger receives diagnostics (default: discard).
+	Logger *slog.Logger
+	// HTTPClient talks to the server (default: one with dial, TLS and
+	// header timeouts, proxy from the environment).
+	HTTPClient *http.Client
+	// BatchSize is the number of records per upload (default and maximum
+	// protocol.MaxBatch = 500).
+	BatchSize int
+	// Interval is the wait between two successful syncs in Run (default 30 s).
+	Interval time.Duration
+	// RequestTimeout bounds one request (default 60 s).
+	RequestTimeout time.Duration
+	// LiveTimeout bounds LiveStatus (default 800 ms).
+	LiveTimeout time.Duration
+	// MaxSkew is the clock offset above which State.ClockSkewed is set
+	// (default 1 min).
+	MaxSkew time.Duration
+	// Backoff is Run's wait after a failure (defaults: 1 s, capped at 5 min).
+	Backoff Backoff
+	// Now is the device's wall clock (default time.Now); tests replace it.
+	Now func() time.Time
+}
+
+// Client is the scanner's link to its province. Its methods are safe for
+// concurrent use; syncs never overlap (a second SyncOnce waits).
+type Client struct {
+	st   *store.Store
+	dev  store.Device
+	base string // server URL without the trailing slash
+	http *http.Client
+	log  *slog.Logger
+	opts Options
+
+	syncMu gosync.Mutex // one sync at a time
+
+	mu      gosync.Mutex // guards what follows
+	state   State
+	clock   clock
+	etag    string // of the cached trust list
+	trust   *healthcode.TrustList
+	started time.Time // monotonic origin for the clock-jump check
+	updates chan State
+	kick    chan struct{}
+	backoff Backoff
+}
+
+// New makes a client for the device enrolled in st.
+func New(st *store.Store, opts Options) (*Client, error) {
+	dev, ok, err := st.Device()
+	if err != nil {
+		return nil, fmt.Errorf("sync: %w", err)
+	}
+	if !ok {
+		return nil, ErrNotEnrolled
+	}
+	if dev.ID == "" || len(dev.Key) == 0 || len(dev.RootKey) == 0 || dev.ServerURL == "" {
+		return nil, fmt.Errorf("sync: the enrolment in %s is incomplete (device id, key, root key or server URL missing); enrol again", st.Path())
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = defaultHTTPClient()
+	}
+	if opts.BatchSize <= 0 || opts.BatchSize > protocol.MaxBatch {
+		opts.BatchSize = protocol.MaxBatch
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 30 * time.Second
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 60 * time.Second
+	}
+	if opts.LiveTimeout <= 0 {
+		opts.LiveTimeout = 800 * time.Millisecond
+	}
+	if opts.MaxSkew <= 0 {
+		opts.MaxSkew = time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	c := &Client{
+		st: st, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
+		http: opts.HTTPClient, log: opts.Logger.With("component", "sync"), opts: opts,
+		started: time.Now(), updates: make(chan State, 1), kick: make(chan struct{}, 1),
+		backoff: opts.Backoff,
+	}
+	c.state = State{Server: c.base, DeviceID: dev.ID}
+	c.refreshLocal()
+	return c, nil
+}
+
+// Device is the enrolment the client signs with.
+func (c *Client) Device() store.Device { return c.dev }
+
+func (c *Client) now() time.Time { return c.opts.Now() }
+
+// CorrectedNow is the device clock plus the offset measured to the
+// server's clock (the device clock alone until a reply measured it).
+// Records take their CorrectedTime from it.
+func (c *Client) CorrectedNow() time.Time {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return now.Add(c.clock.offset)
+}
+
+func (c *Client) clockOffset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.clock.offset
+}
+
+func (c *Client) observeServerTime(sent, recv, server time.Time) {
+	wall := c.now()
+	c.mu.Lock()
+	moved, ok := c.clock.observe(recv.Sub(sent), server, wall)
+	if ok {
+		c.state.ClockOffset = c.clock.offset
+		c.state.ClockMeasured = c.clock.measured
+		c.state.ClockSkewed = c.clock.offset > c.opts.MaxSkew || c.clock.offset < -c.opts.MaxSkew
+	}
+	c.mu.Unlock()
+	if ok && (moved > 5*time.Second || moved < -5*time.Second) {
+		c.log.Warn("clock offset to the server changed", "offset", c.clock.offset, "moved", moved)
+	}
+}
+
+// lookClock checks whether the device clock was set back since last time.
+func (c *Client) lookClock() {
+	wall := c.now()
+	c.mu.Lock()
+	back := c.clock.look(wall, time.Since(c.started))
+	if back > 0 {
+		c.state.ClockJumpedBack, c.state.ClockJumpAt = back, c.clock.jumpAt
+	}
+	c.mu.Unlock()
+	if back > 0 {
+		c.log.Warn("the device clock went backwards", "by", back)
+	}
+}
+
+func (c *Client) noteOffline() {
+	c.mu.Lock()
+	c.state.Online = false
+	c.mu.Unlock()
+}
+
+// Report is what one SyncOnce did.
+type Report struct {
+	TrustSeq       uint64 // trust list held after the sync
+	TrustUpdated   bool   // a new trust list was fetched (not 304)
+	StatusSeq      uint64
+	StatusEntries  int  // status entries applied
+	StatusSnapshot bool // the server answered 410 and a snapshot replaced the cache
+	Stored         int  // records the server took as new
+	Duplicates     int  // records the server already had (acknowledged too)
+	Rejected       int  // records moved to dead letters
+	Remaining      int  // records still waiting after the sync
+	Batches        int
+	Alerts         []store.Alert // provisional passes the status pull showed were yellow/red
+	ClockOffset    time.Duration
+	Took           time.Duration
+}
+
+// Acknowledged is the number of records deleted from the outbox.
+func (r Report) Acknowledged() int { return r.Stored + r.Duplicates }
+
+// SyncOnce pulls the trust list and status changes, then uploads the
+// outbox in batches. progress, when not nil, is called after each batch
+// with the records handled so far (acknowledged or rejected) and the total
+// (handled plus still waiting). A failure stops the sync: what was done
+// before it stays done (acknowledged records are deleted batch by batch),
+// and the Report says how far it got.
+func (c *Client) SyncOnce(ctx context.Context, progress func(sent, total int)) (Report, error) {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	start := time.Now()
+	c.lookClock()
+	c.mu.Lock()
+	c.state.Syncing = true
+	c.state.LastAttempt = c.now()
+	c.mu.Unlock()
+	c.publish()
+
+	var rep Report
+	err := c.pullTrust(ctx, &rep)
+	if err == nil {
+		err = c.pullStatus(ctx, &rep)
+	}
+	if err == nil {
+		err = c.upload(ctx, &rep, progress)
+	}
+	rep.Took = time.Since(start)
+	rep.ClockOffset = c.clockOffset()
+	if n, perr := c.st.Pending(); perr == nil {
+		rep.Remaining = n
+	}
+
+	c.mu.Lock()
+	c.state.Syncing = false
+	c.state.Progress = Progress{}
+	if err == nil {
+		c.state.Online = true
+		c.state.LastSuccess = c.now()
+		c.state.LastError = ""
+		c.state.Failures = 0
+	} else {
+		var se *ServerError
+		// A reply with an error status still shows the server is reachable.
+		c.state.Online = errors.As(err, &se)
+		c.state.LastError = err.Error()
+		c.state.Failures++
+	}
+	c.state.NewAlerts += len(rep.Alerts)
+	c.mu.Unlock()
+	c.refreshLocal()
+	c.publish()
+	if err != nil {
+		c.log.Warn("sync failed", "err", err, "stored", rep.Stored, "duplicates", rep.Duplicates, "rejected", rep.Rejected)
+	} else {
+		c.log.Info("sync done", "stored", rep.Stored, "duplicates", rep.Duplicates, "rejected", rep.Rejected,
+			"status_entries", rep.StatusEntries, "trust_seq", rep.TrustSeq, "took", rep.Took)
+	}
+	return rep, err
+}
+
+// Run keeps the scanner in step with the province until ctx ends: a sync
+// every Options.Interval while things work, and after a failure a wait
+// from Backoff (full jitter, capped, never shorter than the server's
+// Retry-After). Kick asks for a sync sooner. Run returns nil when ctx ends.
+func (c *Client) Run(ctx context.Context) error {
+	for {
+		_, err := c.SyncOnce(ctx, nil)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var wait time.Duration
+		c.mu.Lock()
+		if err == nil {
+			c.backoff.Reset()
+			wait = c.opts.Interval
+		} else {
+			wait = c.backoff.Next(RetryAfter(err))
+		}
+		c.state.NextAttempt = c.now().Add(wait)
+		c.mu.Unlock()
+		c.publish()
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		case <-c.kick:
+			// After a failure the backoff stands: a kick does not make a
+			// struggling server busier.
+			if err != nil {
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				case <-t.C:
+				}
+			}
+			t.Stop()
+		}
+	}
+}
+
+// Kick asks Run to sync now (e.g. after a record was saved) instead of at
+// the end of the interval. It never blocks; it does not cut a backoff short.
+func (c *Client) Kick() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// LiveStatus asks the server for the current colour of one code, within
+// Options.LiveTimeout (and ctx). A code the province has no entry for
+// returns an entry with Colour healthcode.ColourUnknown and no error: the
+// colour in the code stands. On any error the caller falls back to the
+// cached status list (store.Store.Lookup) and says so on screen.
+func (c *Client) LiveStatus(ctx context.Context, h healthcode.CodeHash) (healthcode.StatusEntry, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.LiveTimeout)
+	defer cancel()
+	ex, err := c.do(ctx, "live status check", http.MethodGet, protocol.LiveStatusURI(h), nil, nil)
+	if err != nil {
+		return healthcode.StatusEntry{}, err
+	}
+	var ls protocol.LiveStatus
+	if err := decodeJSON(ex.body, &ls); err != nil {
+		return healthcode.StatusEntry{}, fmt.Errorf("live status check: the server's reply is not readable: %w", err)
+	}
+	if ls.Hash != h {
+		return healthcode.StatusEntry{}, fmt.Errorf("live status check: the server answered for code %s, not %s", ls.Hash, h)
+	}
+	if !ls.Known {
+		return healthcode.StatusEntry{Hash: h}, nil
+	}
+	if !ls.Colour.Valid() {
+		return healthcode.StatusEntry{}, fmt.Errorf("live status check: the server's answer has no colour")
+	}
+	return healthcode.StatusEntry{Hash: h, Colour: ls.Colour, Updated: ls.Updated, Seq: ls.Seq}, nil
+}
