@@ -129,7 +129,9 @@ func (s *Store) applyStatus(entries []healthcode.StatusEntry, seq uint64, fetche
 	err := s.update(func(tx *bolt.Tx) error {
 		alerts = nil
 		cache := tx.Bucket(bCache)
-		if old := getU64(cache.Get(kStatusSeq)); seq < old {
+		// A snapshot replaces everything: the server sends one (signed) when its
+		// sequence no longer matches ours, e.g. after a restored database.
+		if old := getU64(cache.Get(kStatusSeq)); seq < old && !snapshot {
 			return fmt.Errorf("status list %d is older than the cached %d: %w", seq, old, ErrRollback)
 		}
 		if snapshot {

@@ -256,3 +256,27 @@ func TestSealedManualEntryKeepsOnlyMaskedForm(t *testing.T) {
 		t.Fatal("sealed without a province key")
 	}
 }
+
+func TestSnapshotWithLowerSequenceReplacesCache(t *testing.T) {
+	s, _, _ := newTest(t)
+	a, b := hash("a"), hash("b")
+	if _, err := s.ApplyStatus([]healthcode.StatusEntry{{Hash: a, Colour: healthcode.Red, Updated: t0, Seq: 50}}, 50, t0); err != nil {
+		t.Fatal(err)
+	}
+	// The server's database was restored: its snapshot has a lower sequence.
+	if _, err := s.ReplaceStatus([]healthcode.StatusEntry{{Hash: b, Colour: healthcode.Yellow, Updated: t0, Seq: 3}}, 3, t0.Add(time.Hour)); err != nil {
+		t.Fatalf("snapshot after restore refused: %v", err)
+	}
+	if _, ok := s.Lookup(a); ok {
+		t.Error("entry from before the snapshot survived")
+	}
+	if e, ok := s.Lookup(b); !ok || e.Colour != healthcode.Yellow {
+		t.Errorf("snapshot entry missing: %+v", e)
+	}
+	if seq, _ := s.StatusSeq(); seq != 3 {
+		t.Errorf("status seq %d, want 3", seq)
+	}
+	if _, err := s.ApplyStatus(nil, 2, t0); !errors.Is(err, ErrRollback) {
+		t.Errorf("a delta below the snapshot: %v", err)
+	}
+}
