@@ -2,7 +2,9 @@ package sync
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +13,8 @@ import (
 	gosync "sync"
 	"testing"
 	"time"
+
+	"hcscan/protocol"
 )
 
 // fault is what the proxy does to one request.
@@ -37,7 +41,8 @@ type faultProxy struct {
 	URL    string
 	target *url.URL
 	srv    *httptest.Server
-	// plan picks the fault for the n-th request (from 0) of the kind; nil = none.
+	// plan picks the fault for a request: n counts the requests to the
+	// same path (from 0). nil: no faults.
 	plan       func(n int, r *http.Request) fault
 	delay      time.Duration
 	retryAfter string // Retry-After of fault503
@@ -47,8 +52,19 @@ type faultProxy struct {
 
 	t      testing.TB
 	mu     gosync.Mutex
-	n      int
+	n      map[string]int
 	counts map[fault]int
+	log    []proxied
+	// duplicates counts the "duplicate" answers the server gave to record
+	// uploads: records the client sent again.
+	duplicates int
+}
+
+// proxied is one request the proxy saw.
+type proxied struct {
+	at    time.Time
+	path  string
+	fault fault
 }
 
 func newFaultProxy(t testing.TB, target string, plan func(n int, r *http.Request) fault) *faultProxy {
@@ -57,11 +73,25 @@ func newFaultProxy(t testing.TB, target string, plan func(n int, r *http.Request
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &faultProxy{target: u, plan: plan, delay: 300 * time.Millisecond, retryAfter: "1", t: t, counts: map[fault]int{}}
+	p := &faultProxy{target: u, plan: plan, delay: 300 * time.Millisecond, retryAfter: "1", t: t,
+		n: map[string]int{}, counts: map[fault]int{}}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	p.URL = p.srv.URL
 	t.Cleanup(p.srv.Close)
 	return p
+}
+
+func (p *faultProxy) setPlan(plan func(n int, r *http.Request) fault) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.plan = plan
+	p.n = map[string]int{}
+}
+
+func (p *faultProxy) requests() []proxied {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]proxied(nil), p.log...)
 }
 
 func (p *faultProxy) count(f fault) int {
@@ -72,13 +102,14 @@ func (p *faultProxy) count(f fault) int {
 
 func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
-	n := p.n
-	p.n++
+	n := p.n[r.URL.Path]
+	p.n[r.URL.Path]++
 	f := faultNone
 	if p.plan != nil {
 		f = p.plan(n, r)
 	}
 	p.counts[f]++
+	p.log = append(p.log, proxied{time.Now(), r.URL.Path, f})
 	p.mu.Unlock()
 
 	switch f {
@@ -92,18 +123,17 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "overloaded (injected)", http.StatusServiceUnavailable)
 		return
 	case faultDelay:
-		select {
-		case <-time.After(p.delay):
-		case <-r.Context().Done():
-			return
-		}
+		// The request reaches the server late, even if the client has
+		// given up waiting by then.
+		time.Sleep(p.delay)
 	}
 
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, p.target.String()+r.URL.RequestURI(), nil)
+	// The server finishes what it was sent even when the client hangs up.
+	out, err := http.NewRequestWithContext(context.WithoutCancel(r.Context()), r.Method, p.target.String()+r.URL.RequestURI(), nil)
 	if err != nil {
 		panic(err)
 	}
@@ -131,6 +161,14 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	resp.Body.Close()
 	if err != nil {
 		panic(http.ErrAbortHandler)
+	}
+	if r.URL.Path == protocol.PathRecords && resp.StatusCode == http.StatusOK {
+		var rr protocol.RecordsReply
+		if json.Unmarshal(reply, &rr) == nil {
+			p.mu.Lock()
+			p.duplicates += rr.Duplicate
+			p.mu.Unlock()
+		}
 	}
 	switch f {
 	case faultHalfAck:
