@@ -200,6 +200,8 @@ func TestStoreChild(t *testing.T) {
 	}
 	path := os.Getenv("HCSCAN_STORE_PATH")
 	switch role {
+	case "open":
+		openChild(path)
 	case "fsize":
 		lim := syscall.Rlimit{Cur: 512 << 10, Max: 512 << 10}
 		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {

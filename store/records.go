@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +59,16 @@ func (c *Counters) add(r *healthcode.Record) {
 	}
 }
 
+func (c *Counters) merge(o Counters) {
+	c.Total += o.Total
+	c.Passed += o.Passed
+	c.Stopped += o.Stopped
+	c.Invalid += o.Invalid
+	c.Fever += o.Fever
+	c.Manual += o.Manual
+	c.Provisional += o.Provisional
+}
+
 func (c Counters) encode() []byte {
 	b := make([]byte, 0, 7*8)
 	for _, v := range []int{c.Total, c.Passed, c.Stopped, c.Invalid, c.Fever, c.Manual, c.Provisional} {
@@ -100,6 +112,7 @@ func (s State) String() string {
 
 type appendReq struct {
 	recs []*healthcode.Record
+	enc  [][]byte // JSON of recs with "seq":0, made by the caller's goroutine
 	done chan error
 }
 
@@ -135,6 +148,17 @@ func (s *Store) AppendBatch(ctx context.Context, recs []*healthcode.Record) erro
 		r.Name = healthcode.MaskName(r.Name)
 		r.IDMasked = healthcode.MaskID(r.IDMasked)
 	}
+	// Encode here, outside the single writer, with seq 0; the writer
+	// splices the sequence in.
+	enc := make([][]byte, len(recs))
+	for i, r := range recs {
+		r.Seq = 0
+		v, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("%w: encode record: %w", ErrNotSaved, err)
+		}
+		enc[i] = v
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrNotSaved, err)
 	}
@@ -146,7 +170,7 @@ func (s *Store) AppendBatch(ctx context.Context, recs []*healthcode.Record) erro
 	if s.opts.ReadOnly {
 		return fmt.Errorf("%w: %s was opened read-only: %w", ErrNotSaved, s.path, ErrReadOnly)
 	}
-	req := &appendReq{recs: recs, done: make(chan error, 1)}
+	req := &appendReq{recs: recs, enc: enc, done: make(chan error, 1)}
 	select {
 	case s.appends <- req:
 	case <-ctx.Done():
@@ -191,14 +215,15 @@ func (s *Store) writer() {
 
 func (s *Store) commitAppends(group []*appendReq) error {
 	err := s.update(func(tx *bolt.Tx) error {
+		agg := appendTotals{days: map[string]*Counters{}}
 		for _, req := range group {
-			for _, r := range req.recs {
-				if err := s.putRecord(tx, r); err != nil {
+			for i, r := range req.recs {
+				if err := s.putRecord(tx, r, req.enc[i], &agg); err != nil {
 					return err
 				}
 			}
 		}
-		return nil
+		return agg.flush(tx.Bucket(bCounters))
 	})
 	if err != nil {
 		for _, req := range group {
@@ -212,9 +237,37 @@ func (s *Store) commitAppends(group []*appendReq) error {
 	return nil
 }
 
-// putRecord writes one new record with its indexes and counters.
-func (s *Store) putRecord(tx *bolt.Tx, r *healthcode.Record) error {
-	records, ids, outbox, counters := tx.Bucket(bRecords), tx.Bucket(bIDs), tx.Bucket(bOutbox), tx.Bucket(bCounters)
+// appendTotals gathers the counter changes of one commit, written once.
+type appendTotals struct {
+	n    int64
+	days map[string]*Counters
+}
+
+func (a *appendTotals) flush(counters *bolt.Bucket) error {
+	if err := addU64(counters, kPending, a.n); err != nil {
+		return err
+	}
+	if err := addU64(counters, kRecords, a.n); err != nil {
+		return err
+	}
+	for day, d := range a.days {
+		dk := dayKey(day)
+		c := decodeCounters(counters.Get(dk))
+		c.merge(*d)
+		if err := counters.Put(dk, c.encode()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var seqZero = []byte(`,"seq":0,`)
+
+// putRecord writes one new record with its indexes; enc is its JSON with
+// seq 0. The first `,"seq":0,` in enc is the field itself: the id and
+// device id before it are JSON strings, in which a quote is escaped.
+func (s *Store) putRecord(tx *bolt.Tx, r *healthcode.Record, enc []byte, agg *appendTotals) error {
+	records, ids, outbox := tx.Bucket(bRecords), tx.Bucket(bIDs), tx.Bucket(bOutbox)
 	if ids.Get([]byte(r.ID)) != nil {
 		return fmt.Errorf("record %s is already stored", r.ID)
 	}
@@ -223,10 +276,15 @@ func (s *Store) putRecord(tx *bolt.Tx, r *healthcode.Record) error {
 		return err
 	}
 	r.Seq = seq
-	v, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encode record: %w", err)
+	i := bytes.Index(enc, seqZero)
+	if i < 0 {
+		return fmt.Errorf("encode record: no seq field")
 	}
+	v := make([]byte, 0, len(enc)+20)
+	v = append(v, enc[:i]...)
+	v = append(v, `,"seq":`...)
+	v = strconv.AppendUint(v, seq, 10)
+	v = append(v, enc[i+len(seqZero)-1:]...)
 	k := u64(seq)
 	// Keys only grow, so pages can be packed full.
 	records.FillPercent, outbox.FillPercent = 0.95, 0.95
@@ -244,16 +302,15 @@ func (s *Store) putRecord(tx *bolt.Tx, r *healthcode.Record) error {
 			return err
 		}
 	}
-	if err := addU64(counters, kPending, 1); err != nil {
-		return err
+	agg.n++
+	day := r.Time.In(s.opts.Location).Format(dayLayout)
+	c := agg.days[day]
+	if c == nil {
+		c = &Counters{}
+		agg.days[day] = c
 	}
-	if err := addU64(counters, kRecords, 1); err != nil {
-		return err
-	}
-	dk := dayKey(r.Time.In(s.opts.Location).Format(dayLayout))
-	c := decodeCounters(counters.Get(dk))
 	c.add(r)
-	return counters.Put(dk, c.encode())
+	return nil
 }
 
 func provisionalPass(r *healthcode.Record) bool {
