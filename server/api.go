@@ -25,7 +25,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	if limit <= 0 {
 		limit = 1 << 10 // GETs carry no body
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var buf bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength <= limit {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	body := buf.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -267,6 +272,49 @@ type batchEnvelope struct {
 	Records []json.RawMessage `json:"records"`
 }
 
+// decodeBatch reads a batch body. The fast path decodes every record in
+// one strict pass; when that fails, the batch is read record by record so
+// that a bad record is rejected alone. A non-zero status refuses the batch.
+func decodeBatch(body []byte, signer string) (batch []IngestRecord, status int, code, msg string) {
+	var typed protocol.RecordBatch
+	if err := decodeStrict(body, &typed); err == nil {
+		if n := len(typed.Records); n == 0 || n > protocol.MaxBatch {
+			return batchSizeError(n)
+		}
+		batch = make([]IngestRecord, len(typed.Records))
+		for i := range typed.Records {
+			batch[i] = checkDecoded(typed.Records[i], signer)
+			if batch[i].Reject == "" {
+				raw, err := json.Marshal(&typed.Records[i])
+				if err != nil {
+					batch[i].Reject = "record cannot be stored: " + err.Error()
+				}
+				batch[i].Raw = raw
+			}
+		}
+		return batch, 0, "", ""
+	}
+	var env batchEnvelope
+	if err := decodeStrict(body, &env); err != nil {
+		return nil, http.StatusBadRequest, protocol.ErrBadRequest, "record batch: " + err.Error()
+	}
+	if n := len(env.Records); n == 0 || n > protocol.MaxBatch {
+		return batchSizeError(n)
+	}
+	batch = make([]IngestRecord, len(env.Records))
+	for i, raw := range env.Records {
+		batch[i] = checkRecord(raw, signer)
+	}
+	return batch, 0, "", ""
+}
+
+func batchSizeError(n int) (batch []IngestRecord, status int, code, msg string) {
+	if n == 0 {
+		return nil, http.StatusBadRequest, protocol.ErrBadRequest, "record batch: no records"
+	}
+	return nil, http.StatusRequestEntityTooLarge, protocol.ErrTooManyRecords, fmt.Sprintf("record batch: %d records, at most %d per batch", n, protocol.MaxBatch)
+}
+
 func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request, dev Device, body []byte) {
 	if !s.requireJSON(w, r) {
 		return
@@ -276,22 +324,10 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request, dev Devic
 		s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, fmt.Sprintf("Idempotency-Key must be at most %d printable ASCII characters", protocol.MaxIdempotencyKeyLen))
 		return
 	}
-	var env batchEnvelope
-	if err := decodeStrict(body, &env); err != nil {
-		s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, "record batch: "+err.Error())
+	batch, status, code, msg := decodeBatch(body, dev.ID)
+	if status != 0 {
+		s.fail(w, status, code, msg)
 		return
-	}
-	if len(env.Records) == 0 {
-		s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, "record batch: no records")
-		return
-	}
-	if len(env.Records) > protocol.MaxBatch {
-		s.fail(w, http.StatusRequestEntityTooLarge, protocol.ErrTooManyRecords, fmt.Sprintf("record batch: %d records, at most %d per batch", len(env.Records), protocol.MaxBatch))
-		return
-	}
-	batch := make([]IngestRecord, len(env.Records))
-	for i, raw := range env.Records {
-		batch[i] = checkRecord(raw, dev.ID)
 	}
 	idem := IdempotencyKey{Key: key}
 	if key != "" {
@@ -329,23 +365,28 @@ const (
 	maxSealedLen = 4 << 10
 )
 
-// checkRecord decodes one record strictly and checks what the server
-// relies on; a failure is a per-record rejection with its reason.
+// checkRecord decodes one record strictly and checks it; a failure is a
+// per-record rejection with its reason.
 func checkRecord(raw json.RawMessage, signer string) IngestRecord {
-	in := IngestRecord{}
 	var rec healthcode.Record
 	if err := decodeStrict(raw, &rec); err != nil {
 		var idOnly struct {
 			ID string `json:"id"`
 		}
 		_ = json.Unmarshal(raw, &idOnly)
-		in.ID = clip(idOnly.ID, 64)
-		in.Reject = "malformed record: " + err.Error()
-		return in
+		return IngestRecord{ID: clip(idOnly.ID, 64), Reject: "malformed record: " + err.Error()}
 	}
-	in.ID = clip(rec.ID, 64)
-	id, err := uuid.Parse(rec.ID)
-	if err != nil || id.String() != rec.ID {
+	in := checkDecoded(rec, signer)
+	if in.Reject == "" {
+		in.Raw = raw
+	}
+	return in
+}
+
+// checkDecoded checks what the server relies on in a record.
+func checkDecoded(rec healthcode.Record, signer string) IngestRecord {
+	in := IngestRecord{ID: clip(rec.ID, 64)}
+	if id, err := uuid.Parse(rec.ID); err != nil || id.String() != rec.ID {
 		in.Reject = "id is not a UUID in canonical lowercase form"
 		return in
 	}
@@ -362,16 +403,9 @@ func checkRecord(raw json.RawMessage, signer string) IngestRecord {
 	case len(rec.Sealed) > maxSealedLen:
 		in.Reject = fmt.Sprintf("sealed data is larger than %d bytes", maxSealedLen)
 	}
-	if in.Reject != "" {
-		return in
+	if in.Reject == "" {
+		in.Record = rec
 	}
-	in.Record = rec
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		in.Reject = "malformed record: " + err.Error()
-		return in
-	}
-	in.Raw = buf.Bytes()
 	return in
 }
 

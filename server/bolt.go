@@ -74,6 +74,7 @@ func OpenBolt(path string, statusHistory int) (*BoltStore, error) {
 	if statusHistory <= 0 {
 		statusHistory = 1_000_000
 	}
+	db.MaxBatchDelay = 2 * time.Millisecond
 	return &BoltStore{db: db, statusHistory: uint64(statusHistory)}, nil
 }
 
@@ -233,7 +234,9 @@ func provisionalPass(r *healthcode.Record) bool {
 func (s *BoltStore) Ingest(dev Device, batch []IngestRecord, idem IdempotencyKey, now time.Time) ([]protocol.RecordResult, bool, error) {
 	var results []protocol.RecordResult
 	replayed := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	// Batch lets the uploads of several scanners share one commit (fsync);
+	// the function may run again alone if another in the batch fails.
+	err := s.db.Batch(func(tx *bolt.Tx) error {
 		results, replayed = nil, false
 		var idemKey []byte
 		if idem.Key != "" {
@@ -277,7 +280,7 @@ func (s *BoltStore) Ingest(dev Device, batch []IngestRecord, idem IdempotencyKey
 			if err := byGate.Put(gk, nil); err != nil {
 				return err
 			}
-			if !r.CodeHash.IsZero() {
+			if !r.CodeHash.IsZero() && provisionalPass(r) {
 				flag := []byte{0}
 				if provisionalPass(r) {
 					flag[0] = 1
