@@ -1,0 +1,309 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/google/uuid"
+
+	"hcscan/healthcode"
+)
+
+// checkStep is where one person's check stands.
+type checkStep int
+
+const (
+	stepVerifying   checkStep = iota // the code is being verified
+	stepTemperature                  // waiting for the temperature reading
+	stepFever                        // fever on the first reading: re-measure or go on
+	stepDisposition                  // the operator picks what happens
+	stepSaving                       // the record is being written
+	stepSaved                        // the record is durable
+	stepSaveFailed                   // the record could not be written
+)
+
+// manualPerson is a person without a code, as typed by the operator; only
+// the masked form and the sealed box are kept.
+type manualPerson struct {
+	name, id string // masked
+	reason   string
+	sealed   []byte
+	sealNote string
+}
+
+// checkModel is one person at the gate, from scan to saved record.
+type checkModel struct {
+	c      *common
+	id     int
+	ctx    context.Context
+	store  RecordStore
+	stamp  func(*healthcode.Record) // fills gate, operator, device, clock
+	scan   Scan
+	manual *manualPerson
+
+	v          Verification
+	dec        healthcode.Decision
+	temp       healthcode.Temperature
+	firstTemp  healthcode.Temperature
+	remeasured bool
+	tempInput  string
+	tempErr    string
+	choices    []healthcode.Disposition
+	choice     int
+	rec        healthcode.Record
+	saveErr    error
+	notice     string
+	step       checkStep
+	finished   bool   // the check is over; the root returns to ready
+	endNotice  string // what the ready screen says about it
+}
+
+func newCheck(c *common, id int, ctx context.Context, store RecordStore, stamp func(*healthcode.Record)) checkModel {
+	return checkModel{c: c, id: id, ctx: ctx, store: store, stamp: stamp}
+}
+
+// decide applies the gate's policy to what is known so far.
+func (m *checkModel) decide() healthcode.Decision {
+	p := m.c.set.Policy
+	if m.manual == nil {
+		return p.Decide(m.v.Result, m.temp, m.remeasured)
+	}
+	// Nobody's code was verified: the operator decides, after the temperature.
+	d := healthcode.Decision{Verdict: healthcode.VerdictStop, DefaultDisposition: healthcode.DispositionPass,
+		Alternatives: healthcode.Dispositions}
+	if !p.TakeTemperature {
+		return d
+	}
+	if m.temp == 0 {
+		d.NeedTemperature = true
+		return d
+	}
+	feverAt := p.FeverAt
+	if feverAt == 0 {
+		feverAt = healthcode.FeverThreshold
+	}
+	if m.temp >= feverAt {
+		d.Fever, d.OfferRemeasure = true, !m.remeasured
+		d.DefaultDisposition = healthcode.DispositionSendToClinic
+	}
+	return d
+}
+
+// verified starts the check with the verification result.
+func (m checkModel) verified(v Verification) (checkModel, tea.Cmd) {
+	m.v = v
+	m.dec = m.decide()
+	var ring tea.Cmd
+	if m.dec.Verdict != healthcode.VerdictPass {
+		ring = m.bell()
+	}
+	m, cmd := m.advance()
+	return m, tea.Batch(ring, cmd)
+}
+
+// startManual starts the check of a person without a code.
+func (m checkModel) startManual(p manualPerson) (checkModel, tea.Cmd) {
+	m.manual = &p
+	m.dec = m.decide()
+	return m.advance()
+}
+
+// advance moves to the step the decision asks for.
+func (m checkModel) advance() (checkModel, tea.Cmd) {
+	switch {
+	case m.dec.NeedTemperature:
+		m.step = stepTemperature
+		return m, nil
+	case m.dec.Fever && m.dec.OfferRemeasure:
+		m.step = stepFever
+		return m, nil
+	case m.dec.Verdict == healthcode.VerdictPass && !m.dec.Fever:
+		return m.save(healthcode.DispositionPass)
+	}
+	m.step = stepDisposition
+	m.choices = m.dec.Alternatives
+	if len(m.choices) == 0 {
+		m.choices = healthcode.Dispositions
+	}
+	m.choice = 0
+	for i, d := range m.choices {
+		if d == m.dec.DefaultDisposition {
+			m.choice = i
+		}
+	}
+	return m, nil
+}
+
+func (m checkModel) bell() tea.Cmd {
+	if !m.c.set.Bell || m.c.bell == nil {
+		return nil
+	}
+	ring := m.c.bell
+	return func() tea.Msg { ring(); return nil }
+}
+
+func (m checkModel) record(d healthcode.Disposition) healthcode.Record {
+	now := m.c.now()
+	id, err := uuid.NewV7()
+	if err != nil {
+		id = uuid.New()
+	}
+	r := healthcode.Record{
+		ID: id.String(), Time: now, CorrectedTime: now,
+		Verdict: m.dec.Verdict, Provisional: m.dec.Provisional, Temperature: m.temp,
+		Fever: m.dec.Fever, Disposition: d,
+	}
+	if p := m.manual; p != nil {
+		r.Manual, r.Name, r.IDMasked, r.Sealed, r.ManualReason = true, p.name, p.id, p.sealed, p.reason
+	} else {
+		res := m.v.Result
+		r.CodeHash, r.Dynamic = res.CodeHash, res.Dynamic
+		r.ScannedColour, r.EffectiveColour = res.ScannedColour, res.EffectiveColour
+		if !res.Valid {
+			r.Reason = res.Reason
+		}
+		r.Name, r.IDMasked = clean(res.Claims.Name, 32), clean(res.Claims.ID, 32)
+		r.Region, r.Lang = res.Claims.Region, res.Claims.Lang
+	}
+	if m.stamp != nil {
+		m.stamp(&r)
+	}
+	return r
+}
+
+func (m checkModel) save(d healthcode.Disposition) (checkModel, tea.Cmd) {
+	m.rec = m.record(d)
+	m.step = stepSaving
+	return m, saveCmd(m.ctx, m.store, m.id, m.rec)
+}
+
+// saved takes the store's answer.
+func (m checkModel) saved(msg savedMsg) (checkModel, tea.Cmd) {
+	if msg.err != nil {
+		m.step, m.saveErr = stepSaveFailed, msg.err
+		m.c.log.Error("record not saved", "record", m.rec.ID, "err", msg.err)
+		return m, m.bell()
+	}
+	m.rec, m.step, m.saveErr = msg.rec, stepSaved, nil
+	if m.rec.Verdict == healthcode.VerdictPass && !m.rec.Fever && m.c.set.AutoNext > 0 {
+		id := m.id
+		return m, tea.Tick(m.c.set.AutoNext, func(time.Time) tea.Msg { return autoNextMsg{id} })
+	}
+	return m, nil
+}
+
+// done ends the check at once (not through a message, so a key typed
+// right after lands on the ready screen).
+func (m checkModel) done(notice string) (checkModel, tea.Cmd) {
+	m.finished, m.endNotice = true, notice
+	return m, nil
+}
+
+// acceptsScan says a new scan may replace this check at once.
+func (m checkModel) acceptsScan() bool { return m.step == stepSaved }
+
+// capturesText says digits typed now belong to the check.
+func (m checkModel) capturesText() bool { return m.step == stepTemperature }
+
+func (m checkModel) Update(msg tea.Msg) (checkModel, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	k := m.c.keys
+	if key.Matches(km, k.Back) {
+		switch m.step {
+		case stepSaving, stepSaved:
+		case stepSaveFailed:
+			m.c.log.Warn("record abandoned after a failed save", "record", m.rec.ID)
+			return m.done(m.c.T("abandoned"))
+		default:
+			return m.done(m.c.T("cancelled"))
+		}
+	}
+	switch m.step {
+	case stepTemperature:
+		return m.typeTemperature(km)
+	case stepFever:
+		switch {
+		case key.Matches(km, k.Remeasure):
+			m.firstTemp, m.temp, m.remeasured = m.temp, 0, true
+			m.tempInput, m.tempErr = "", ""
+			m.step = stepTemperature
+		case key.Matches(km, k.Confirm):
+			m.dec.OfferRemeasure = false
+			return m.advance()
+		}
+	case stepDisposition:
+		switch {
+		case key.Matches(km, k.Up):
+			m.choice = (m.choice + len(m.choices) - 1) % len(m.choices)
+		case key.Matches(km, k.Down), km.Type == tea.KeyTab:
+			m.choice = (m.choice + 1) % len(m.choices)
+		case key.Matches(km, k.Choose):
+			if i := int(km.Runes[0] - '1'); i >= 0 && i < len(m.choices) {
+				m.choice = i
+			}
+		case key.Matches(km, k.Confirm):
+			return m.save(m.choices[m.choice])
+		}
+	case stepSaved:
+		if key.Matches(km, k.Next) {
+			return m.done("")
+		}
+	case stepSaveFailed:
+		if key.Matches(km, k.Confirm) {
+			m.step = stepSaving
+			return m, saveCmd(m.ctx, m.store, m.id, m.rec) // same record id: a retry never duplicates
+		}
+	}
+	return m, nil
+}
+
+func (m checkModel) typeTemperature(km tea.KeyMsg) (checkModel, tea.Cmd) {
+	switch km.Type {
+	case tea.KeyBackspace:
+		if n := len(m.tempInput); n > 0 {
+			m.tempInput = m.tempInput[:n-1]
+		}
+		return m, nil
+	case tea.KeyEnter:
+		t, err := healthcode.ParseTemperature(m.tempInput)
+		if err != nil {
+			if m.tempInput == "" {
+				m.tempErr = m.c.T("temp.ask")
+			} else if m.c.en() {
+				m.tempErr = fmt.Sprintf("%q is not a reading between 34.0 and 42.5 °C: measure again", m.tempInput)
+			} else {
+				m.tempErr = fmt.Sprintf("“%s” 不在 34.0–42.5 °C 之间,可能输错了,请重新输入", m.tempInput)
+			}
+			m.c.log.Info("temperature typo", "typed", m.tempInput)
+			m.tempInput = ""
+			return m, nil
+		}
+		m.temp, m.tempInput, m.tempErr = t, "", ""
+		m.dec = m.decide()
+		var ring tea.Cmd
+		if m.dec.Fever {
+			ring = m.bell()
+		}
+		m, cmd := m.advance()
+		return m, tea.Batch(ring, cmd)
+	case tea.KeyRunes:
+		for _, r := range km.Runes {
+			switch {
+			case r >= '0' && r <= '9', r == '.', r == ',':
+				if len(m.tempInput) < 5 {
+					if r == ',' {
+						r = '.'
+					}
+					m.tempInput += string(r)
+				}
+			}
+		}
+	}
+	return m, nil
+}

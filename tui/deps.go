@@ -1,0 +1,184 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"hcscan/healthcode"
+)
+
+// The screen never opens files, sockets or cameras: cmd/hcscan hands it
+// these small interfaces, implemented by camera/, store/ and sync/.
+
+// ScanSource says where a scan came from.
+type ScanSource string
+
+const (
+	SourceCamera ScanSource = "camera" // decoded from a camera frame
+	SourceWedge  ScanSource = "wedge"  // typed by a handheld USB scanner
+)
+
+// Scan is one code read at the gate. Text is untrusted.
+type Scan struct {
+	Text   string
+	At     time.Time
+	Source ScanSource
+}
+
+// CameraState is what the camera is doing, for the status bar.
+type CameraState int
+
+const (
+	CameraOff      CameraState = iota // no camera configured
+	CameraStarting                    // opening the device or file
+	CameraOK                          // frames are arriving
+	CameraLost                        // frames stopped; reconnecting
+	CameraFailed                      // cannot open the source (missing file, no device)
+	CameraEnded                       // a video file or image folder has played to its end
+)
+
+// CameraStatus is a snapshot of the camera.
+type CameraStatus struct {
+	State  CameraState
+	Detail string  // e.g. "no such file: /tmp/x.avi"; shown on screen, so plain text
+	FPS    float64 // frames per second really delivered
+}
+
+// Camera is the frame source seen from the screen.
+type Camera interface {
+	// Scans delivers each code once (the camera de-duplicates); it is
+	// closed when the camera stops for good.
+	Scans() <-chan Scan
+	Status() CameraStatus
+	// Preview renders the latest frame in at most width×height cells
+	// ("" when there is no frame yet).
+	Preview(width, height int) string
+}
+
+// Stats are the counters the status bar shows; the store keeps them so
+// that reading them is cheap.
+type Stats struct {
+	Pending       int // records waiting to upload
+	Passed        int // today
+	Stopped       int // today (stop verdicts, including fever)
+	Fever         int // today
+	Invalid       int // today
+	TrustFetched  time.Time
+	StatusFetched time.Time
+}
+
+// Rejected is a record the province refused, with its reason.
+type Rejected struct {
+	RecordID string
+	Time     time.Time
+	Reason   string
+}
+
+// Row is a stored record and where it is in its upload life.
+type Row struct {
+	Record   healthcode.Record
+	Uploaded bool
+	Refused  bool // the province rejected it
+}
+
+// Alert is a record that passed provisionally and was later found to be
+// red or yellow: the person should be traced.
+type Alert struct {
+	RecordID string
+	Time     time.Time // of the check
+	Name     string    // masked
+	Colour   healthcode.Colour
+	Reason   string
+}
+
+// ErrWrongPIN is what RecordStore.CheckPIN returns (possibly wrapped) for a
+// wrong operator name or PIN.
+var ErrWrongPIN = errors.New("wrong operator or PIN")
+
+// RecordStore is the local data file seen from the screen.
+type RecordStore interface {
+	// Append makes the record durable; only after it returns nil may the
+	// screen say "saved". It may fill in DeviceID and Seq.
+	Append(ctx context.Context, rec *healthcode.Record) error
+	Stats(now time.Time) (Stats, error)
+	// Today returns today's records (local day of now), newest first.
+	Today(now time.Time, limit int) ([]Row, error)
+	// CheckPIN returns nil if pin is the operator's PIN, ErrWrongPIN if not
+	// (other errors, e.g. a lock-out after wrong PINs, are shown as they are).
+	CheckPIN(operator, pin string) error
+	// Rejected lists records the province refused (dead letters).
+	Rejected(limit int) ([]Rejected, error)
+	// Alerts lists provisional passes later found red or yellow.
+	Alerts() ([]Alert, error)
+}
+
+// SyncState is a snapshot of the link to the province.
+type SyncState struct {
+	Server          string
+	Online          bool
+	Syncing         bool
+	Sent, Total     int // upload progress while syncing
+	LastSuccess     time.Time
+	LastError       string // one sentence for the operator
+	NextAttempt     time.Time
+	ClockOffset     time.Duration // server time − device time
+	ClockMeasured   time.Time
+	ClockSkewed     bool          // the offset is large enough to show
+	ClockJumpedBack time.Duration // the device clock was set back by this much
+	NewAlerts       int
+}
+
+// Syncer is the background sync client seen from the screen.
+type Syncer interface {
+	// States delivers each new state (only the latest is kept).
+	States() <-chan SyncState
+	// SyncNow asks for an upload and pull at once; progress arrives on States.
+	SyncNow()
+}
+
+// Verification is one code checked offline (and online when the province
+// answered in time).
+type Verification struct {
+	healthcode.Result
+	LiveStatus bool // the colour was confirmed online just now
+}
+
+// VerifyFunc checks a payload; it must not block longer than the online
+// check's deadline.
+type VerifyFunc func(ctx context.Context, payload string, now time.Time) Verification
+
+// Identity is what an operator types for a person without a code; it is
+// sealed at once and never kept in clear.
+type Identity struct {
+	Name, ID, Phone string
+}
+
+// SealFunc seals a typed identity to the province's public key.
+type SealFunc func(Identity) ([]byte, error)
+
+// Settings are the gate's configuration as the screen needs it.
+type Settings struct {
+	Institution string
+	Gate        string
+	DeviceID    string
+	Policy      healthcode.Policy
+	AutoNext    time.Duration // a green pass returns to ready after this; 0: wait for a key
+	Bell        bool
+	IdleLock    time.Duration // 0: never lock
+	Lang        string        // "zh" or "en"
+	ClockWarn   time.Duration // warn when the clock is off by more (default 2 min)
+}
+
+// Deps is everything the screen is given by cmd/hcscan.
+type Deps struct {
+	Store  RecordStore // required
+	Verify VerifyFunc  // required
+	Camera Camera      // nil: no camera (handheld scanner and manual entry only)
+	Sync   Syncer      // nil: offline only
+	Seal   SealFunc    // nil: the province key is unknown (not enrolled)
+	Bell   func()      // rings the terminal bell; nil: silent
+	Log    *slog.Logger
+	Now    func() time.Time // nil: time.Now
+}

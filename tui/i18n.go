@@ -1,0 +1,150 @@
+package tui
+
+import "fmt"
+
+// texts holds every sentence of the interface: [0] Chinese, [1] English.
+var texts = map[string][2]string{
+	"app":             {"健康码核验", "Health pass check"},
+	"operator":        {"操作员", "operator"},
+	"gate":            {"门岗", "gate"},
+	"online":          {"在线", "online"},
+	"offline":         {"离线", "offline"},
+	"noserver":        {"仅离线", "offline only"},
+	"syncing":         {"同步中", "syncing"},
+	"waiting":         {"待上传", "to upload"},
+	"trust":           {"名单", "issuers"},
+	"status":          {"状态", "status"},
+	"never":           {"无", "none"},
+	"stale":           {"过期", "stale"},
+	"clockoff":        {"时钟偏差", "clock off by"},
+	"clockback":       {"时钟倒退", "clock went back"},
+	"camera":          {"摄像头", "camera"},
+	"cam.off":         {"未接", "none"},
+	"cam.starting":    {"启动中", "starting"},
+	"cam.ok":          {"正常", "ok"},
+	"cam.lost":        {"断开,重连中", "lost, retrying"},
+	"cam.failed":      {"无法打开", "cannot open"},
+	"cam.ended":       {"视频已结束", "video ended"},
+	"today":           {"今日", "today"},
+	"passed":          {"通行", "passed"},
+	"stopped":         {"停止", "stopped"},
+	"fever":           {"发热", "fever"},
+	"invalid":         {"无效", "invalid"},
+	"alerts":          {"警报", "alerts"},
+	"ready":           {"请扫码", "Ready: show your code"},
+	"ready.hint":      {"将健康码对准摄像头,或用扫码枪扫描", "Hold the code to the camera, or use the handheld scanner"},
+	"ready.nocam":     {"没有摄像头:请用扫码枪扫描或手工登记 (m)", "No camera: use the handheld scanner or manual entry (m)"},
+	"preview.none":    {"还没有画面", "no picture yet"},
+	"verifying":       {"核验中…", "checking…"},
+	"word.pass":       {"通行", "PASS"},
+	"word.stop":       {"停止", "STOP"},
+	"word.invalid":    {"无效", "INVALID CODE"},
+	"word.wait":       {"请稍候", "PLEASE WAIT"},
+	"name":            {"姓名", "name"},
+	"id":              {"证件", "ID"},
+	"colour":          {"码色", "colour"},
+	"colour.green":    {"绿码", "green"},
+	"colour.yellow":   {"黄码", "yellow"},
+	"colour.red":      {"红码", "red"},
+	"colour.unknown":  {"未知", "unknown"},
+	"changed":         {"(状态名单更新,原为%s)", "(changed by the status list, was %s)"},
+	"expires":         {"有效期至", "valid until"},
+	"region":          {"签发地", "issued by"},
+	"printed":         {"静态码(纸质或截图):请核对身份证件", "printed code: check photo ID"},
+	"live":            {"动态码(实时)", "live code"},
+	"reason":          {"原因", "reason"},
+	"provisional":     {"临时结论:状态数据已过期,同步后可能改变", "provisional: status data is stale and may change after sync"},
+	"livestatus":      {"已在线确认状态", "status confirmed online"},
+	"temp.ask":        {"请输入体温 (°C) 后按回车", "Type the temperature (°C), then Enter"},
+	"temp.label":      {"体温", "temperature"},
+	"temp.first":      {"首次测量", "first reading"},
+	"fever.offer":     {"体温 ≥ %s °C:r 复测一次,回车选择处置", "%s °C or more: r to measure again, Enter to choose what happens"},
+	"disp.ask":        {"选择处置 (↑↓ 或 1-5,回车确认):", "Choose what happens (↑↓ or 1-5, Enter):"},
+	"default":         {"默认", "default"},
+	"saving":          {"保存中…", "saving…"},
+	"saved":           {"✔ 已保存", "✔ saved"},
+	"saved.next":      {"✔ 已保存 · 回车或扫下一位", "✔ saved · Enter or scan the next person"},
+	"savefail":        {"✖ 保存失败,记录未保存:%s · 回车重试,Esc 放弃", "✖ NOT SAVED: %s · Enter to retry, Esc to give up"},
+	"busy":            {"请先完成当前人员,刚才的扫码已忽略", "Finish this person first; that scan was ignored"},
+	"cancelled":       {"已取消,没有记录", "cancelled, nothing recorded"},
+	"abandoned":       {"记录未保存(已放弃)", "record NOT saved (given up)"},
+	"manual":          {"手工登记(无健康码)", "Manual entry (no code)"},
+	"manual.name":     {"姓名", "Full name"},
+	"manual.id":       {"证件号", "ID number"},
+	"manual.phone":    {"电话", "Phone"},
+	"manual.reason":   {"原因", "Reason"},
+	"manual.hint":     {"Tab/回车 下一项,最后一项回车提交,Esc 取消。姓名证件电话加密后只交省平台,本机只留脱敏信息。", "Tab/Enter next field, Enter on the last submits, Esc cancels. Name, ID and phone are sealed for the province; this laptop keeps only the masked form."},
+	"manual.need":     {"请填写姓名和证件号", "Type a name and an ID number"},
+	"manual.sealed":   {"身份已加密封存", "identity sealed for the province"},
+	"manual.noseal":   {"未注册省平台:只保存脱敏信息", "not enrolled: only the masked form is kept"},
+	"manual.sealfail": {"加密失败:%s", "sealing failed: %s"},
+	"manual.mark":     {"手工登记", "manual entry"},
+	"signin":          {"操作员登录", "Operator sign-in"},
+	"signin.name":     {"操作员", "Operator"},
+	"signin.pin":      {"PIN", "PIN"},
+	"signin.hint":     {"Tab 切换,回车登录", "Tab switches field, Enter signs in"},
+	"signin.wrong":    {"操作员或 PIN 不对", "Wrong operator or PIN"},
+	"signin.err":      {"无法检查 PIN:%s", "cannot check the PIN: %s"},
+	"locked":          {"已锁屏", "Locked"},
+	"locked.hint":     {"输入 %s 的 PIN 解锁;Esc 换人(交班)", "Type %s's PIN to unlock; Esc to hand over"},
+	"summary":         {"交班小结", "Shift summary"},
+	"summary.since":   {"班次 %s – %s(%s)", "shift %s – %s (%s)"},
+	"summary.checks":  {"核验人数", "people checked"},
+	"summary.manual":  {"手工登记", "manual entries"},
+	"summary.hint":    {"回车:下一位操作员登录", "Enter: next operator signs in"},
+	"records":         {"今日记录", "Today's checks"},
+	"records.filter":  {"筛选", "filter"},
+	"records.all":     {"全部", "all"},
+	"records.search":  {"搜索(脱敏姓名)", "search (masked name)"},
+	"records.none":    {"没有记录", "no records"},
+	"records.hint":    {"Tab 筛选 · / 搜索 · ↑↓ 翻页 · Esc 返回", "Tab filter · / search · ↑↓ scroll · Esc back"},
+	"records.err":     {"无法读取记录:%s", "cannot read records: %s"},
+	"sync":            {"同步", "Sync"},
+	"sync.server":     {"省平台", "province"},
+	"sync.none":       {"未配置服务器:记录保存在本机,配置并注册后上传", "no server configured: records stay here until the device is enrolled"},
+	"sync.last":       {"上次上传", "last upload"},
+	"sync.err":        {"上次错误", "last error"},
+	"sync.rejected":   {"被拒收的记录", "records the province refused"},
+	"sync.alerts":     {"警报:临时通行后变为红/黄码", "alerts: passed provisionally, now red/yellow"},
+	"sync.now":        {"n 立即同步", "n sync now"},
+	"sync.progress":   {"上传中 %d/%d", "uploading %d/%d"},
+	"ago":             {"%s前", "%s ago"},
+	"quit.confirm":    {"再按 q 退出", "press q again to quit"},
+	"holder.wait":     {"", ""},
+	"help.title":      {"按键", "Keys"},
+	"verdict.pass":    {"通行", "pass"},
+	"verdict.stop":    {"停止", "stop"},
+	"verdict.invalid": {"无效", "invalid"},
+	"time":            {"时间", "time"},
+	"temp":            {"体温", "temp"},
+	"disposition":     {"处置", "action"},
+	"verdict":         {"结论", "verdict"},
+}
+
+// holderLines tells a foreign holder the outcome in their own language:
+// [0] please wait (stopped, or not decided yet), [1] you may pass.
+var holderLines = map[string][2]string{
+	"en": {"Please wait", "You may pass"},
+	"ko": {"잠시 기다려 주세요", "통과하셔도 됩니다"},
+	"ja": {"少々お待ちください", "お通りください"},
+	"ru": {"Пожалуйста, подождите", "Можете проходить"},
+	"de": {"Bitte warten Sie", "Sie dürfen passieren"},
+	"fr": {"Veuillez patienter", "Vous pouvez passer"},
+}
+
+// tr returns the sentence key in lang; unknown keys come back as the key
+// itself, so a missing text is visible rather than blank.
+func tr(lang, key string, a ...any) string {
+	t, ok := texts[key]
+	if !ok {
+		return key
+	}
+	s := t[0]
+	if lang == "en" {
+		s = t[1]
+	}
+	if len(a) > 0 {
+		return fmt.Sprintf(s, a...)
+	}
+	return s
+}

@@ -1,0 +1,286 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"hcscan/healthcode"
+)
+
+// screenRun is one screen test: a real store in t.TempDir(), real codes
+// verified against a real trust list, and the program run by teatest.
+type screenRun struct {
+	t    *testing.T
+	lang string
+	w    *world
+	st   testStore
+	m    *Model
+	tm   *teatest.TestModel
+}
+
+func startScreen(t *testing.T, lang string, width, height int, adjust func(*Settings)) *screenRun {
+	t.Helper()
+	w := newWorld(t)
+	now := func() time.Time { return testNow }
+	st := openTestStore(t, now)
+	set := testSettings(lang)
+	if adjust != nil {
+		adjust(&set)
+	}
+	m := New(context.Background(), Deps{Store: st, Verify: w.verify, Now: now}, set)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height))
+	return &screenRun{t: t, lang: lang, w: w, st: st, m: m, tm: tm}
+}
+
+// waitText waits until the screen shows text (in the run's language when
+// it is a text key).
+func (r *screenRun) waitText(s string) {
+	r.t.Helper()
+	if _, ok := texts[s]; ok {
+		s = tr(r.lang, s)
+	}
+	if i := strings.Index(s, "%"); i > 0 {
+		s = s[:i]
+	}
+	teatest.WaitFor(r.t, r.tm.Output(), func(b []byte) bool { return strings.Contains(string(b), s) },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+func (r *screenRun) signIn() {
+	r.tm.Send(signedInMsg{operator: "王芳"})
+	r.waitText("ready.hint")
+}
+
+func (r *screenRun) scan(payload string) {
+	r.tm.Send(scanMsg{Scan{Text: payload, At: testNow, Source: SourceCamera}})
+}
+
+func (r *screenRun) keys(s string) {
+	for _, k := range strings.Split(s, " ") {
+		switch k {
+		case "enter":
+			r.tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+		case "esc":
+			r.tm.Send(tea.KeyMsg{Type: tea.KeyEscape})
+		case "tab":
+			r.tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+		case "down":
+			r.tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+		default:
+			r.tm.Type(k)
+		}
+	}
+}
+
+// finish stops the program and returns the final screen, with the
+// counters read from the store as they are now (the 1 s refresh may not
+// have run yet).
+func (r *screenRun) finish() string {
+	r.t.Helper()
+	if err := r.tm.Quit(); err != nil {
+		r.t.Fatal(err)
+	}
+	fm := r.tm.FinalModel(r.t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	if s, err := r.st.Stats(testNow); err == nil {
+		fm.stats = s
+	}
+	return fm.View()
+}
+
+// screenCases are every screen and every verdict.
+var screenCases = []struct {
+	name   string
+	adjust func(*Settings)
+	drive  func(r *screenRun)
+}{
+	{"signin", nil, func(r *screenRun) { r.waitText("signin.hint") }},
+	{"ready", nil, func(r *screenRun) { r.signIn() }},
+	{"temperature", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.green(r.t))
+		r.waitText("temp.ask")
+	}},
+	{"pass", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.green(r.t))
+		r.waitText("temp.ask")
+		r.keys("36.5 enter")
+		r.waitText("saved")
+	}},
+	{"pass_live_no_temperature", func(s *Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.dynamic(r.t, testNow.Add(-10*time.Second)))
+		r.waitText("saved")
+	}},
+	{"pass_holder_korean", func(s *Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.code(r.t, healthcode.Green, "Kim Minsu", "M12345678", "ko", testNow.Add(-time.Hour), 72*time.Hour))
+		r.waitText("saved")
+	}},
+	{"stop_yellow", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.code(r.t, healthcode.Yellow, "赵六", "310101198001011234", "zh", testNow.Add(-time.Hour), 72*time.Hour))
+		r.waitText("temp.ask")
+		r.keys("36.4 enter")
+		r.waitText("disp.ask")
+	}},
+	{"stop_red", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.code(r.t, healthcode.Red, "孙七", "440101197001011234", "zh", testNow.Add(-time.Hour), 72*time.Hour))
+		r.waitText("temp.ask")
+		r.keys("36.6 enter")
+		r.waitText("disp.ask")
+	}},
+	{"stop_saved", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.code(r.t, healthcode.Yellow, "赵六", "310101198001011234", "zh", testNow.Add(-time.Hour), 72*time.Hour))
+		r.waitText("temp.ask")
+		r.keys("36.4 enter")
+		r.waitText("disp.ask")
+		r.keys("enter")
+		r.waitText("saved.next")
+	}},
+	{"invalid_forged", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.forged(r.t))
+		r.waitText("disp.ask")
+	}},
+	{"invalid_expired", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.code(r.t, healthcode.Green, "周八", "110105199001015678", "zh", testNow.Add(-80*time.Hour), 72*time.Hour))
+		r.waitText("disp.ask")
+	}},
+	{"invalid_not_a_health_code", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan("https://example.com/\x1b[31mred\x1b[0m")
+		r.waitText("disp.ask")
+	}},
+	{"fever", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.green(r.t))
+		r.waitText("temp.ask")
+		r.keys("38.2 enter")
+		r.waitText("37.3")
+	}},
+	{"temperature_typo", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.green(r.t))
+		r.waitText("temp.ask")
+		r.keys("3.65 enter")
+		r.waitText("42.5")
+	}},
+	{"save_failed", func(s *Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.forged(r.t))
+		r.waitText("disp.ask")
+		r.st.Close() // the data file is gone from under the screen
+		r.keys("enter")
+		r.waitText("savefail")
+	}},
+	{"manual_form", nil, func(r *screenRun) {
+		r.signIn()
+		r.keys("m")
+		r.waitText("manual")
+	}},
+	{"manual_saved", nil, func(r *screenRun) {
+		r.signIn()
+		r.keys("m")
+		r.waitText("manual")
+		r.tm.Type("Li Hua")
+		r.keys("tab")
+		r.tm.Type("110105195001011234")
+		r.keys("tab")
+		r.tm.Type("13800000000")
+		r.keys("tab")
+		r.tm.Type("no phone")
+		r.keys("enter")
+		r.waitText("temp.ask")
+		r.keys("36.6 enter")
+		r.waitText("disp.ask")
+		r.keys("enter")
+		r.waitText("saved.next")
+	}},
+	{"records", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.green(r.t))
+		r.waitText("temp.ask")
+		r.keys("36.5 enter")
+		r.waitText("saved")
+		r.scan(r.w.forged(r.t))
+		r.waitText("disp.ask")
+		r.keys("enter")
+		r.waitText("saved.next")
+		r.keys("enter")
+		r.waitText("ready.hint")
+		r.keys("r")
+		r.waitText("records.hint")
+	}},
+	{"sync_offline_only", nil, func(r *screenRun) {
+		r.signIn()
+		r.keys("s")
+		r.waitText("sync.none")
+	}},
+	{"help", nil, func(r *screenRun) {
+		r.signIn()
+		r.keys("?")
+		r.waitText("help.title")
+	}},
+	{"locked", nil, func(r *screenRun) {
+		r.signIn()
+		r.keys("k")
+		r.waitText("locked")
+	}},
+	{"summary", func(s *Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.green(r.t))
+		r.waitText("saved")
+		r.keys("enter o")
+		r.waitText("summary.hint")
+	}},
+}
+
+// TestScreens draws every screen and verdict at 80×24 and 120×40 (and the
+// verdicts at 60×20, where the screen must degrade without garbling) in
+// both languages, against golden files (go test ./tui -update rewrites them).
+func TestScreens(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {120, 40}, {60, 20}}
+	for _, lang := range []string{"zh", "en"} {
+		for _, sz := range sizes {
+			for _, tc := range screenCases {
+				if sz[0] == 60 && !strings.HasPrefix(tc.name, "pass") && !strings.HasPrefix(tc.name, "stop") && !strings.HasPrefix(tc.name, "invalid") && tc.name != "ready" {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s/%dx%d/%s", lang, sz[0], sz[1], tc.name), func(t *testing.T) {
+					t.Parallel()
+					r := startScreen(t, lang, sz[0], sz[1], tc.adjust)
+					tc.drive(r)
+					view := r.finish()
+					checkFits(t, view, sz[0], sz[1])
+					golden.RequireEqual(t, []byte(view))
+				})
+			}
+		}
+	}
+}
+
+// checkFits fails when the screen would scroll or wrap: more lines than
+// the terminal, or a line wider than it.
+func checkFits(t *testing.T, view string, w, h int) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	if len(lines) > h {
+		t.Errorf("%d lines on a %d-line terminal", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := displayWidth(l); lw > w {
+			t.Errorf("line %d is %d cells wide on a %d-cell terminal: %q", i+1, lw, w, l)
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package tui
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// signedInMsg: the PIN was right (the root also takes it from tests).
+type signedInMsg struct {
+	operator string
+	unlock   bool
+}
+
+type pinResultMsg struct {
+	operator string
+	err      error
+}
+
+// signInModel asks for an operator and PIN at the start of a shift, and
+// for the same operator's PIN on the lock screen.
+type signInModel struct {
+	c        *common
+	store    RecordStore
+	locked   bool
+	operator string // fixed on the lock screen
+	name     textinput.Model
+	pin      textinput.Model
+	focus    int
+	err      string
+	checking bool
+	// Outcomes the root picks up right after Update.
+	signedIn *signedInMsg
+	handOver bool
+}
+
+func newInput(placeholder string, limit int) textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = ""
+	ti.Placeholder = placeholder
+	ti.CharLimit = limit
+	ti.Width = 30
+	ti.Cursor.SetMode(cursor.CursorStatic) // no blinking: nothing to redraw while idle
+	return ti
+}
+
+func newSignIn(c *common, store RecordStore, lockedOperator string) signInModel {
+	m := signInModel{c: c, store: store, name: newInput("", 32), pin: newInput("", 12)}
+	m.pin.EchoMode = textinput.EchoPassword
+	m.pin.EchoCharacter = '•'
+	if lockedOperator != "" {
+		m.locked, m.operator = true, lockedOperator
+		m.focus = 1
+		m.pin.Focus()
+	} else {
+		m.name.Focus()
+	}
+	return m
+}
+
+func (m signInModel) checkPIN() tea.Cmd {
+	op := strings.TrimSpace(m.name.Value())
+	if m.locked {
+		op = m.operator
+	}
+	pin, st := m.pin.Value(), m.store
+	return func() tea.Msg { return pinResultMsg{op, st.CheckPIN(op, pin)} }
+}
+
+func (m signInModel) Update(msg tea.Msg) (signInModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case pinResultMsg:
+		m.checking = false
+		m.pin.SetValue("")
+		switch {
+		case msg.err == nil:
+			m.signedIn = &signedInMsg{msg.operator, m.locked}
+			return m, nil
+		case errors.Is(msg.err, ErrWrongPIN):
+			m.err = m.c.T("signin.wrong")
+		default:
+			m.err = m.c.T("signin.err", clean(msg.err.Error(), 100))
+		}
+		m.c.log.Warn("sign-in refused", "operator", msg.operator, "err", msg.err)
+		return m, nil
+	case tea.KeyMsg:
+		k := m.c.keys
+		switch {
+		case m.checking:
+			return m, nil
+		case m.locked && key.Matches(msg, k.Back):
+			m.handOver = true
+			return m, nil
+		case key.Matches(msg, k.Confirm):
+			if !m.locked && m.focus == 0 {
+				m.focus = 1
+				m.name.Blur()
+				return m, m.pin.Focus()
+			}
+			if (m.locked || strings.TrimSpace(m.name.Value()) != "") && m.pin.Value() != "" {
+				m.checking, m.err = true, ""
+				return m, m.checkPIN()
+			}
+			return m, nil
+		case !m.locked && (msg.Type == tea.KeyTab || msg.Type == tea.KeyShiftTab || msg.Type == tea.KeyUp || msg.Type == tea.KeyDown):
+			m.focus = 1 - m.focus
+			if m.focus == 0 {
+				m.pin.Blur()
+				return m, m.name.Focus()
+			}
+			m.name.Blur()
+			return m, m.pin.Focus()
+		}
+		var cmd tea.Cmd
+		if m.focus == 0 {
+			m.name, cmd = m.name.Update(msg)
+		} else {
+			m.pin, cmd = m.pin.Update(msg)
+		}
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m signInModel) View(width, height int) string {
+	c, s := m.c, m.c.styles
+	var b []string
+	if m.locked {
+		b = append(b, s.Title.Render(c.T("locked")), "", c.T("locked.hint", m.operator), "")
+		b = append(b, s.Label.Render(c.T("signin.pin")+": ")+m.pin.View())
+	} else {
+		b = append(b, s.Title.Render(c.T("app")+" · "+c.T("signin")), "")
+		b = append(b, s.Label.Render(c.T("signin.name")+": ")+m.name.View())
+		b = append(b, s.Label.Render(c.T("signin.pin")+":    ")+m.pin.View())
+		b = append(b, "", s.Faint.Render(c.T("signin.hint")))
+	}
+	if m.err != "" {
+		b = append(b, "", s.Error.Render(m.err))
+	}
+	box := s.Box.Render(strings.Join(b, "\n"))
+	if lipgloss.Width(box) > width {
+		return strings.Join(b, "\n")
+	}
+	return lipgloss.Place(width, min(height, lipgloss.Height(box)+2), lipgloss.Center, lipgloss.Center, box)
+}

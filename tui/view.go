@@ -1,0 +1,206 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// View draws the status bar, the screen in front and a footer of keys. The
+// result never has more lines than the terminal nor lines wider than it, so
+// a small or resized terminal shows less, never a garbled screen.
+func (m *Model) View() string {
+	c := m.c
+	if c.width <= 0 || c.height <= 0 {
+		return ""
+	}
+	bar := statusBar(c, barInfo{operator: m.operator, stats: m.stats, sync: m.sync, haveSync: m.deps.Sync != nil,
+		cam: m.cam, haveCam: m.deps.Camera != nil})
+	footer := m.footer()
+	barH := lipgloss.Height(bar)
+	bodyH := c.height - barH - 1
+	if bodyH < 3 { // a tiny terminal: the status bar gives way to the screen
+		bar, barH, bodyH = "", 0, c.height-1
+	}
+	var body string
+	if m.showHelp {
+		body = m.helpView()
+	} else {
+		body = m.body(bodyH)
+	}
+	var b strings.Builder
+	if barH > 0 {
+		b.WriteString(fit(bar, c.width, barH))
+		b.WriteByte('\n')
+	}
+	b.WriteString(fit(body, c.width, bodyH))
+	b.WriteByte('\n')
+	b.WriteString(fit(footer, c.width, 1))
+	return b.String()
+}
+
+// fit cuts or pads s to exactly h lines of at most w cells.
+func fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) body(h int) string {
+	c := m.c
+	switch m.screen {
+	case screenSignIn, screenLocked:
+		return m.signin.View(c.width, h)
+	case screenSummary:
+		return summaryView(c, m.shift, m.shiftEnd, m.stats.Pending, c.width, h)
+	case screenCheck:
+		return m.check.View(c.width, h)
+	case screenManual:
+		return m.manual.View(c.width, h)
+	case screenRecords:
+		return m.records.View(c.width, h)
+	case screenSync:
+		return m.syncv.View(c.width, h, m.sync, m.deps.Sync != nil, m.stats)
+	}
+	return m.readyView(h)
+}
+
+func (m *Model) previewSize() (int, int) {
+	return max(10, m.c.width-2), max(4, m.c.height-6)
+}
+
+func (m *Model) readyView(h int) string {
+	c, s := m.c, m.c.styles
+	var notes []string
+	if m.notice != "" {
+		notes = append(notes, s.Warn.Render(m.notice))
+	}
+	switch {
+	case m.deps.Camera == nil:
+		notes = append(notes, s.Warn.Render(c.T("ready.nocam")))
+	case m.cam.State == CameraFailed || m.cam.State == CameraLost:
+		notes = append(notes, s.Error.Render(c.T("camera")+" "+c.T(camKey(m.cam.State))+": "+clean(m.cam.Detail, 200)))
+	case m.scansEnd || m.cam.State == CameraEnded:
+		notes = append(notes, s.Faint.Render(c.T("camera")+": "+c.T("cam.ended")))
+	}
+	if m.preview {
+		p := m.previewS
+		if m.deps.Camera == nil || p == "" {
+			p = s.Faint.Render(c.T("preview.none"))
+		}
+		return strings.Join(append(notes, p), "\n")
+	}
+	title := c.T("ready")
+	other := tr(map[bool]string{true: "zh", false: "en"}[c.en()], "ready")
+	inner := s.Title.Render(title) + "\n" + s.Faint.Render(other) + "\n\n" + c.T("ready.hint")
+	box := s.Ready.Render(inner)
+	if lipgloss.Width(box) > c.width || lipgloss.Height(box)+len(notes) > h {
+		box = s.Title.Render(title) + "\n" + c.T("ready.hint")
+	} else {
+		box = lipgloss.PlaceHorizontal(c.width, lipgloss.Center, box)
+	}
+	return strings.Join(append([]string{box}, notes...), "\n")
+}
+
+func camKey(st CameraState) string {
+	switch st {
+	case CameraStarting:
+		return "cam.starting"
+	case CameraOK:
+		return "cam.ok"
+	case CameraLost:
+		return "cam.lost"
+	case CameraFailed:
+		return "cam.failed"
+	case CameraEnded:
+		return "cam.ended"
+	}
+	return "cam.off"
+}
+
+// bindings are the keys that work on the screen in front, most used first.
+func (m *Model) bindings() []key.Binding {
+	k := m.c.keys
+	switch m.screen {
+	case screenSignIn, screenLocked, screenManual:
+		return []key.Binding{k.NextField, k.Confirm, k.Back, k.ForceQuit}
+	case screenSummary:
+		return []key.Binding{k.Confirm, k.ForceQuit}
+	case screenRecords:
+		return []key.Binding{k.Filter, k.Search, k.Up, k.Down, k.Back, k.Help}
+	case screenSync:
+		return []key.Binding{k.SyncNow, k.Back, k.Lang, k.Help}
+	case screenCheck:
+		switch m.check.step {
+		case stepTemperature:
+			return []key.Binding{k.Digits, k.Confirm, k.Back, k.Lang, k.Help}
+		case stepFever:
+			return []key.Binding{k.Remeasure, k.Confirm, k.Back, k.Help}
+		case stepDisposition:
+			return []key.Binding{k.Choose, k.Up, k.Down, k.Confirm, k.Back, k.Help}
+		case stepSaveFailed:
+			return []key.Binding{k.Confirm, k.Back, k.Help}
+		}
+		return []key.Binding{k.Next, k.Lang, k.Help}
+	}
+	return []key.Binding{k.Manual, k.Records, k.Sync, k.Preview, k.Lang, k.Lock, k.SignOut, k.Quit, k.Help}
+}
+
+func (m *Model) footer() string {
+	h := m.help
+	h.Width = m.c.width
+	return h.ShortHelpView(m.shortBindings())
+}
+
+// shortBindings shows each key's help in the interface language only.
+func (m *Model) shortBindings() []key.Binding {
+	bs := m.bindings()
+	out := make([]key.Binding, len(bs))
+	for i, b := range bs {
+		hp := b.Help()
+		out[i] = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(hp.Key, m.helpWord(hp.Desc)))
+	}
+	return out
+}
+
+// helpWord picks one language from "english / 中文" help texts.
+func (m *Model) helpWord(desc string) string {
+	en, zh, ok := strings.Cut(desc, " / ")
+	if !ok {
+		return desc
+	}
+	if m.c.en() {
+		return en
+	}
+	return zh
+}
+
+func (m *Model) helpView() string {
+	k := m.c.keys
+	groups := [][]key.Binding{
+		{k.Manual, k.Records, k.Sync, k.Preview},
+		{k.Digits, k.Remeasure, k.Choose, k.Confirm, k.Next},
+		{k.Lang, k.Lock, k.SignOut, k.Back, k.Quit, k.ForceQuit},
+	}
+	for _, g := range groups {
+		for i, b := range g {
+			hp := b.Help()
+			g[i] = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(hp.Key, m.helpWord(hp.Desc)))
+		}
+	}
+	h := m.help
+	h.Width = m.c.width
+	return m.c.styles.Title.Render(m.c.T("help.title")) + "\n\n" + h.FullHelpView(groups)
+}
