@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	gosync "sync"
 	"time"
 
@@ -150,6 +151,8 @@ func (s *Store) Close() error {
 // pages into ErrCorrupt.
 func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
 	defer s.recoverCorrupt(&err)
+	// A damaged page can point outside the mapping: make that a panic too.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	return s.db.View(fn)
 }
 
@@ -159,6 +162,7 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
 		return fmt.Errorf("%s was opened read-only: %w", s.path, ErrReadOnly)
 	}
 	defer s.recoverCorrupt(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	err = s.db.Update(fn)
 	if err != nil && isErrno(err) {
 		return writeError(s.path, err)
