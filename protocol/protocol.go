@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -121,11 +120,9 @@ func IsJSON(contentType string) bool {
 	return !ok || strings.EqualFold(cs, "utf-8")
 }
 
-// Fingerprint names a public key for pinning: hex SHA-256 of its 32 bytes.
-func Fingerprint(pub ed25519.PublicKey) string {
-	sum := sha256.Sum256(pub)
-	return hex.EncodeToString(sum[:])
-}
+// Fingerprint names a public key for pinning: hex SHA-256 of its 32 bytes
+// (healthcode.Fingerprint, as `hcserver keys init` prints it).
+func Fingerprint(pub ed25519.PublicKey) string { return healthcode.Fingerprint(pub) }
 
 // EnrollRequest is the body of POST /v1/enroll.
 type EnrollRequest struct {

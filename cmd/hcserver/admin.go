@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"hcscan/server"
+)
+
+// withServer runs a change on the server's database. bbolt allows one
+// process, so when `hcserver serve` runs, the change goes through its
+// loopback admin API (address and secret in the data directory, mode
+// 0600); when no server answers, the database is opened directly.
+func withServer(dir string, offline func(*server.Server) error, online func(ctx context.Context) error) error {
+	err := online(context.Background())
+	if err == nil || !errors.Is(err, server.ErrAdminNotRunning) {
+		return err
+	}
+	srv, err := server.New(server.Config{Dir: dir})
+	if err != nil {
+		if errors.Is(err, server.ErrStoreBusy) {
+			return errors.New("the server database is locked but no running server answered its admin API; is another command using it?")
+		}
+		return err
+	}
+	defer srv.Close()
+	return offline(srv)
+}
