@@ -82,12 +82,16 @@
 // The reply RecordsReply lists one RecordResult per record, in order:
 // "stored" (new), "duplicate" (already held: treat as acknowledged) or
 // "rejected" with a reason (never retry it: move it to dead letters).
-// A record is rejected when its DeviceID is not the signing device (stamp
-// records made before enrolment with the device id before upload), its id
-// is not a UUID, its time is zero, or its colour/verdict fields are
-// inconsistent. A batch that is not valid JSON, has unknown fields, is too
-// large (413 ErrTooLarge, ErrTooManyRecords) or has the wrong content type
-// (415) is refused as a whole with nothing stored. One batch is one
-// transaction: either every stored/duplicate answer is durable or the
-// request fails (5xx) and the client retries.
+// A record is rejected when it is not a valid record (bad JSON types,
+// unknown fields), its id is not a canonical lowercase UUID, its DeviceID
+// is not the signing device (stamp records made before enrolment with the
+// device id before upload), its time is zero, its verdict is missing, or a
+// text field is over 128 bytes. One bad record never blocks the others.
+// A batch whose envelope is not valid JSON or has unknown fields (400
+// ErrBadRequest), is empty (400), has more than MaxBatch records (413
+// ErrTooManyRecords), is over MaxRecordsBody (413 ErrTooLarge) or has the
+// wrong content type (415) is refused as a whole with nothing stored. One
+// batch is one transaction: either every stored/duplicate answer is
+// durable or the request fails (503 with Retry-After) and the client
+// retries.
 package protocol

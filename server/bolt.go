@@ -26,7 +26,7 @@ var (
 	bRecords   = []byte("records")   // record key → received ms, institution, record JSON
 	bByInst    = []byte("by_inst")   // institution 0 time recordkey
 	bByGate    = []byte("by_gate")   // institution 0 gate 0 time recordkey
-	bByHash    = []byte("by_hash")   // code hash recordkey → provisional-pass flag
+	bByHash    = []byte("by_hash")   // code hash recordkey → 1, for provisional passes (alerts)
 	bAlerts    = []byte("alerts")    // institution 0 recordkey → Alert
 	bStatus    = []byte("status")    // code hash → StatusEntry
 	bStatusLog = []byte("statuslog") // seq → code hash
