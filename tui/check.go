@@ -116,6 +116,7 @@ func (m checkModel) advance() (checkModel, tea.Cmd) {
 	switch {
 	case m.dec.NeedTemperature:
 		m.step = stepTemperature
+		m.prefill()
 		return m, nil
 	case m.dec.Fever && m.dec.OfferRemeasure:
 		m.step = stepFever
@@ -135,6 +136,16 @@ func (m checkModel) advance() (checkModel, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// prefill types the thermometer's reading, if there is one.
+func (m *checkModel) prefill() {
+	if m.c.therm == nil || m.manual != nil {
+		return
+	}
+	if t, ok := m.c.therm(m.scan, m.remeasured); ok {
+		m.tempInput = t.String()
+	}
 }
 
 func (m checkModel) bell() tea.Cmd {
@@ -233,6 +244,7 @@ func (m checkModel) Update(msg tea.Msg) (checkModel, tea.Cmd) {
 			m.firstTemp, m.temp, m.remeasured = m.temp, 0, true
 			m.tempInput, m.tempErr = "", ""
 			m.step = stepTemperature
+			m.prefill()
 		case key.Matches(km, k.Confirm):
 			m.dec.OfferRemeasure = false
 			return m.advance()

@@ -17,6 +17,7 @@ type common struct {
 	now    func() time.Time
 	log    *slog.Logger
 	bell   func() // nil: silent
+	therm  Thermometer
 }
 
 // T is the sentence key in the current language.

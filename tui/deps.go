@@ -169,7 +169,13 @@ type Settings struct {
 	IdleLock    time.Duration // 0: never lock
 	Lang        string        // "zh" or "en"
 	ClockWarn   time.Duration // warn when the clock is off by more (default 2 min)
+	Banner      string        // a line for the sign-in screen (the demo shows its PIN here)
 }
+
+// Thermometer gives a reading for the person just scanned (a networked
+// thermometer, or the demo's script); the screen types it in for the
+// operator, who confirms it with Enter. ok is false when it has none.
+type Thermometer func(s Scan, remeasure bool) (t healthcode.Temperature, ok bool)
 
 // Deps is everything the screen is given by cmd/hcscan.
 type Deps struct {
@@ -179,6 +185,7 @@ type Deps struct {
 	Sync   Syncer      // nil: offline only
 	Seal   SealFunc    // nil: the province key is unknown (not enrolled)
 	Bell   func()      // rings the terminal bell; nil: silent
+	Therm  Thermometer // nil: the operator types every reading
 	Log    *slog.Logger
 	Now    func() time.Time // nil: time.Now
 }

@@ -65,7 +65,7 @@ var texts = map[string][2]string{
 	"saved":           {"✔ 已保存", "✔ saved"},
 	"saved.next":      {"✔ 已保存 · 回车或扫下一位", "✔ saved · Enter or scan the next person"},
 	"savefail":        {"✖ 保存失败,记录未保存:%s · 回车重试,Esc 放弃", "✖ NOT SAVED: %s · Enter to retry, Esc to give up"},
-	"busy":            {"请先完成当前人员,刚才的扫码已忽略", "Finish this person first; that scan was ignored"},
+	"busy":            {"已读到下一位的码,完成当前人员后显示", "the next person's code is read: it shows when this one is done"},
 	"cancelled":       {"已取消,没有记录", "cancelled, nothing recorded"},
 	"abandoned":       {"记录未保存(已放弃)", "record NOT saved (given up)"},
 	"manual":          {"手工登记(无健康码)", "Manual entry (no code)"},

@@ -80,7 +80,7 @@ func New(ctx context.Context, deps Deps, set Settings) *Model {
 		set.Lang = "zh"
 	}
 	c := &common{styles: DefaultStyles(), keys: DefaultKeyMap(), width: 80, height: 24, lang: set.Lang,
-		set: set, now: deps.Now, log: deps.Log, bell: deps.Bell}
+		set: set, now: deps.Now, log: deps.Log, bell: deps.Bell, therm: deps.Therm}
 	m := &Model{c: c, deps: deps, ctx: ctx, help: help.New()}
 	m.signin = newSignIn(c, deps.Store, "")
 	m.manual = newManual(c, deps.Seal)
@@ -182,7 +182,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case autoNextMsg:
 		if m.inCheck && msg.check == m.check.id && m.check.step == stepSaved {
-			m.endCheck("")
+			return m, m.endCheck("")
 		}
 		return m, nil
 	case signedInMsg:
@@ -243,7 +243,7 @@ func (m *Model) settle() tea.Cmd {
 		m.signin.handOver = false
 		m.signOut()
 	case m.inCheck && m.check.finished:
-		m.endCheck(m.check.endNotice)
+		return m.endCheck(m.check.endNotice)
 	case m.manual.submitted != nil:
 		p := *m.manual.submitted
 		m.manual.submitted = nil
@@ -278,10 +278,23 @@ func (m *Model) signOut() {
 	m.operator, m.screen = "", screenSummary
 }
 
-func (m *Model) endCheck(notice string) {
-	m.inCheck, m.pending = false, nil
+// endCheck returns to ready, or goes straight to the person whose code
+// was read meanwhile (if it is recent: a code held too long belongs to
+// someone who has likely walked on).
+func (m *Model) endCheck(notice string) tea.Cmd {
+	m.inCheck = false
 	m.screen, m.notice = screenReady, notice
+	if p := m.pending; p != nil {
+		m.pending = nil
+		if m.c.now().Sub(p.At) < heldScanMaxAge {
+			return m.startCheck(*p)
+		}
+	}
+	return nil
 }
+
+// heldScanMaxAge is how long a code read while the operator was busy stays good.
+const heldScanMaxAge = 30 * time.Second
 
 // onScan takes a scan from the camera or the handheld scanner. A scan is
 // taken at once when the gate is ready or the last person is saved; while
@@ -297,8 +310,11 @@ func (m *Model) onScan(s Scan) tea.Cmd {
 		m.pending = &s
 		return nil
 	case m.inCheck && !m.check.acceptsScan():
+		// The next person is here while the operator finishes this one:
+		// keep the newest code (one, never a queue) and show it next.
+		m.pending = &s
 		m.check.notice = m.c.T("busy")
-		m.c.log.Info("scan ignored: operator busy with a person", "step", m.check.step)
+		m.c.log.Info("scan held: operator busy with a person", "step", m.check.step)
 		return nil
 	case m.screen == screenManual:
 		m.c.log.Info("scan ignored: manual entry open")

@@ -138,6 +138,9 @@ func (m signInModel) View(width, height int) string {
 		b = append(b, s.Label.Render(c.T("signin.name")+": ")+m.name.View())
 		b = append(b, s.Label.Render(c.T("signin.pin")+":    ")+m.pin.View())
 		b = append(b, "", s.Faint.Render(c.T("signin.hint")))
+		if c.set.Banner != "" {
+			b = append(b, "", s.Warn.Render(c.set.Banner))
+		}
 	}
 	if m.err != "" {
 		b = append(b, "", s.Error.Render(m.err))

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	gosync "sync"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/term"
+
+	"hcscan/camera"
+	"hcscan/healthcode"
+	"hcscan/internal/pemkey"
+	"hcscan/store"
+	hcsync "hcscan/sync"
+	"hcscan/tui"
+)
+
+func init() {
+	register("run", "open the scanner screen (the default command)", runRun)
+}
+
+func runRun(args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	cfgFlag := fs.String("config", "", "configuration file (default $HCSCAN_CONFIG or ~/.config/hcscan/config.toml)")
+	dataFlag := fs.String("data", "", "data file (default DATA_DIR/hcscan.db from the configuration)")
+	camFlag := fs.String("camera", "", "camera source: a webcam number, a video file, an image folder or a URL (overrides the configuration)")
+	trustFlag := fs.String("trust", "", "a signed trust list to verify with when this scanner is not enrolled")
+	rootFlag := fs.String("root", "", "the province's root public key for --trust (default root.pub beside it)")
+	langFlag := fs.String("lang", "", "zh or en (overrides the configuration; L switches at run time)")
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: hcscan [run] [--config FILE] [--data FILE] [--camera SOURCE] [--trust FILE] [--lang zh|en]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	cfg, err := LoadConfig(configPath(*cfgFlag))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hcscan:", err)
+		return exitUsage
+	}
+	if *camFlag != "" {
+		cfg.Camera.Source = *camFlag
+	}
+	if *langFlag != "" {
+		if *langFlag != "zh" && *langFlag != "en" {
+			fmt.Fprintln(os.Stderr, "hcscan: --lang must be zh or en")
+			return exitUsage
+		}
+		cfg.UI.Language = *langFlag
+	}
+	data := *dataFlag
+	if data == "" {
+		data = filepath.Join(cfg.Data.Dir, "hcscan.db")
+	}
+	sc := screenConfig{cfg: cfg, dataPath: data, trustPath: *trustFlag, rootPath: *rootFlag}
+	return openScreen(sc)
+}
+
+// screenConfig is what the scanner screen is opened with.
+type screenConfig struct {
+	cfg       Config
+	dataPath  string
+	trustPath string // fixed trust list (not enrolled)
+	rootPath  string
+	banner    string           // shown on the sign-in screen
+	therm     tui.Thermometer  // the demo's scripted readings
+	onStart   func(*tui.Model) // called before the program starts
+	folderFPS float64          // play rate of an image folder source
+}
+
+// ttyOut is the terminal, shared by the screen and the bell so that a bell
+// never lands inside an escape sequence.
+type ttyOut struct {
+	*os.File
+	mu gosync.Mutex
+}
+
+func (w *ttyOut) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.File.Write(p)
+}
+
+func (w *ttyOut) bell() { _, _ = w.Write([]byte{'\a'}) }
+
+// openLog opens the log file (0600): the screen owns the terminal, so
+// everything else is said here.
+func openLog(cfg Config, dataPath string) (*slog.Logger, io.Closer, error) {
+	path := cfg.UI.LogFile
+	if path == "" {
+		path = filepath.Join(filepath.Dir(dataPath), "hcscan.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, nil, fmt.Errorf("log file %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log file %s: %w", path, err)
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), f, nil
+}
+
+func openScreen(sc screenConfig) int {
+	cfg := sc.cfg
+	fail := func(err error) int {
+		fmt.Fprintln(os.Stderr, "hcscan:", err)
+		return exitUsage
+	}
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return fail(errors.New("the scanner screen needs a terminal (run it in a terminal window, or in tmux)"))
+	}
+	log, logFile, err := openLog(cfg, sc.dataPath)
+	if err != nil {
+		return fail(err)
+	}
+	defer logFile.Close()
+
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer cancel()
+
+	st, err := store.Open(sc.dataPath, store.Options{Logger: log})
+	if err != nil {
+		return fail(err)
+	}
+	defer st.Close()
+	ops, err := st.Operators()
+	if err != nil {
+		return fail(err)
+	}
+	if len(ops) == 0 {
+		return fail(fmt.Errorf("no operator on this scanner yet: add one with `hcscan operator add NAME` (data file %s)", sc.dataPath))
+	}
+	dev, enrolled, err := st.Device()
+	if err != nil {
+		return fail(err)
+	}
+
+	policy := cfg.Policy()
+	checker := &codeChecker{st: st, policy: policy, replay: healthcode.NewReplayGuard(), log: log}
+	switch {
+	case sc.trustPath != "":
+		root := sc.rootPath
+		if root == "" {
+			root = filepath.Join(filepath.Dir(sc.trustPath), "root.pub")
+		}
+		pub, err := pemkey.ReadPublic(root)
+		if err != nil {
+			return fail(fmt.Errorf("root key %s: %w (give --root FILE)", root, err))
+		}
+		raw, err := os.ReadFile(sc.trustPath)
+		if err != nil {
+			return fail(err)
+		}
+		tl, err := healthcode.ParseTrustList(raw, pub, 0)
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", sc.trustPath, err))
+		}
+		checker.trust, checker.fixed = tl, true
+	case enrolled:
+		checker.root = dev.RootKey
+	default:
+		log.Warn("no trust list: every code will be refused until the scanner is enrolled", "err", errNoTrust)
+	}
+
+	set := tui.Settings{
+		Institution: cfg.Gate.Institution, Gate: cfg.Gate.Name, Policy: policy, AutoNext: cfg.Gate.AutoNext.Duration,
+		Bell: cfg.Gate.Bell, IdleLock: cfg.UI.IdleLock.Duration, Lang: cfg.UI.Language, Banner: sc.banner,
+	}
+	var syncer tui.Syncer
+	if enrolled {
+		set.DeviceID, set.Gate = dev.ID, dev.Gate
+		set.Institution = dev.Institution
+		if dev.InstitutionName != "" {
+			set.Institution = dev.InstitutionName
+		}
+		client, err := hcsync.New(st, hcsync.Options{Logger: log, Interval: cfg.Server.SyncInterval.Duration,
+			LiveTimeout: cfg.Server.OnlineCheck.Duration})
+		if err != nil {
+			return fail(err)
+		}
+		checker.client = client
+		go client.Run(ctx)
+		syncer = newScreenSync(ctx, client)
+	}
+
+	var cam *camera.Camera
+	src, err := camera.ParseSource(cfg.Camera.Source)
+	if err == nil {
+		fps := float64(cfg.Camera.FPS)
+		if src.Kind == camera.Folder && sc.folderFPS > 0 {
+			fps = sc.folderFPS
+		}
+		cam, err = camera.Open(ctx, src, camera.Options{Width: cfg.Camera.Width, Height: cfg.Camera.Height, FPS: fps,
+			Cooldown: cfg.Camera.Cooldown.Duration, Logger: log})
+	}
+	if err != nil {
+		log.Error("camera", "source", cfg.Camera.Source, "err", err)
+	} else {
+		defer cam.Close()
+	}
+	out := &ttyOut{File: os.Stdout}
+	deps := tui.Deps{Store: screenStore{st, time.Local}, Verify: checker.verify, Camera: newScreenCamera(cam, err),
+		Sync: syncer, Seal: sealer(dev, enrolled), Bell: out.bell, Therm: sc.therm, Log: log}
+	m := tui.New(ctx, deps, set)
+	if sc.onStart != nil {
+		sc.onStart(m)
+	}
+	log.Info("scanner screen open", "data", sc.dataPath, "camera", cfg.Camera.Source, "enrolled", enrolled)
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx), tea.WithFPS(120))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		log.Error("screen", "err", err)
+		return fail(err)
+	}
+	log.Info("scanner screen closed")
+	return exitOK
+}
