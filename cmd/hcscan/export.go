@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"hcscan/healthcode"
+	"hcscan/store"
+)
+
+func init() {
+	register("export", "write the institution's own records (masked) as CSV or JSON lines", runExport)
+}
+
+func runExport(args []string) int { return exportCommand(args, os.Stdout, os.Stderr, time.Now) }
+
+// exportColumns is the CSV header; the sealed identity of manual entries
+// is never exported (only the province can open it anyway).
+var exportColumns = []string{
+	"id", "seq", "time", "corrected_time", "device_id", "institution", "gate", "operator",
+	"verdict", "provisional", "scanned_colour", "effective_colour", "reason", "temperature", "fever",
+	"disposition", "name_masked", "id_masked", "region", "lang", "manual", "manual_reason", "code_hash", "upload_state",
+}
+
+func exportCommand(args []string, stdout, stderr io.Writer, now func() time.Time) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "", "data file (default: $XDG_DATA_HOME/hcscan/hcscan.db)")
+	today := now().Format("2006-01-02")
+	from := fs.String("from", today, "first day to export, YYYY-MM-DD (local time)")
+	to := fs.String("to", today, "last day to export, YYYY-MM-DD (inclusive)")
+	format := fs.String("format", "csv", "csv or jsonl")
+	out := fs.String("out", "", "write to this file (mode 0600) instead of standard output")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: hcscan export [--from DATE] [--to DATE] [--format csv|jsonl] [--out FILE] [--data FILE]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hcscan export: unexpected argument %q.\n", fs.Arg(0))
+		return exitUsage
+	}
+	start, err := time.ParseInLocation("2006-01-02", *from, time.Local)
+	if err != nil {
+		fmt.Fprintf(stderr, "hcscan export: --from %q is not a date like 2022-04-12.\n", *from)
+		return exitUsage
+	}
+	last, err := time.ParseInLocation("2006-01-02", *to, time.Local)
+	if err != nil {
+		fmt.Fprintf(stderr, "hcscan export: --to %q is not a date like 2022-04-12.\n", *to)
+		return exitUsage
+	}
+	if last.Before(start) {
+		fmt.Fprintf(stderr, "hcscan export: --to %s is before --from %s.\n", *to, *from)
+		return exitUsage
+	}
+	if *format != "csv" && *format != "jsonl" {
+		fmt.Fprintf(stderr, "hcscan export: --format must be csv or jsonl, not %q.\n", *format)
+		return exitUsage
+	}
+	path := dataFile(*data)
+	if _, err := os.Stat(path); err != nil {
+		fmt.Fprintf(stderr, "hcscan export: there is no data file at %s.\n", path)
+		return exitUsage
+	}
+	s, err := store.Open(path, store.Options{ReadOnly: true, Location: time.Local})
+	if err != nil {
+		fmt.Fprintf(stderr, "hcscan export: %v.\n", err)
+		return exitUsage
+	}
+	defer s.Close()
+
+	w := stdout
+	var file *os.File
+	if *out != "" {
+		file, err = os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			fmt.Fprintf(stderr, "hcscan export: cannot write %s: %v.\n", *out, err)
+			return exitUsage
+		}
+		w = file
+	}
+	bw := bufio.NewWriter(w)
+	n, err := writeExport(s, bw, *format, store.Filter{From: start, To: last.AddDate(0, 0, 1)})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hcscan export: %v.\n", err)
+		return exitUsage
+	}
+	dest := "standard output"
+	if *out != "" {
+		dest = *out
+	}
+	fmt.Fprintf(stderr, "exported %d records from %s to %s to %s\n", n, *from, *to, dest)
+	return exitOK
+}
+
+func writeExport(s *store.Store, w io.Writer, format string, f store.Filter) (int, error) {
+	n := 0
+	if format == "jsonl" {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		err := s.Each(f, func(e store.Entry) error {
+			e.Record.Sealed = nil
+			n++
+			return enc.Encode(struct {
+				healthcode.Record
+				UploadState string `json:"upload_state"`
+			}{e.Record, e.State.String()})
+		})
+		return n, err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(exportColumns); err != nil {
+		return 0, err
+	}
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format(time.RFC3339)
+	}
+	err := s.Each(f, func(e store.Entry) error {
+		r := e.Record
+		temp := ""
+		if r.Temperature != 0 {
+			temp = r.Temperature.String()
+		}
+		hash := ""
+		if !r.CodeHash.IsZero() {
+			hash = r.CodeHash.String()
+		}
+		region := ""
+		if r.Region != 0 {
+			region = r.Region.String()
+		}
+		n++
+		return cw.Write([]string{
+			r.ID, strconv.FormatUint(r.Seq, 10), ts(r.Time), ts(r.CorrectedTime), r.DeviceID, r.Institution, r.Gate, r.Operator,
+			r.Verdict.String(), strconv.FormatBool(r.Provisional), r.ScannedColour.String(), r.EffectiveColour.String(),
+			string(r.Reason), temp, strconv.FormatBool(r.Fever), r.Disposition.String(), r.Name, r.IDMasked,
+			region, r.Lang, strconv.FormatBool(r.Manual), r.ManualReason, hash, e.State.String(),
+		})
+	})
+	cw.Flush()
+	if err == nil {
+		err = cw.Error()
+	}
+	return n, err
+}
