@@ -281,16 +281,22 @@ func decodeBatch(body []byte, signer string) (batch []IngestRecord, status int, 
 		if n := len(typed.Records); n == 0 || n > protocol.MaxBatch {
 			return batchSizeError(n)
 		}
+		raws := splitRecords(body, len(typed.Records))
 		batch = make([]IngestRecord, len(typed.Records))
 		for i := range typed.Records {
 			batch[i] = checkDecoded(typed.Records[i], signer)
-			if batch[i].Reject == "" {
-				raw, err := json.Marshal(&typed.Records[i])
-				if err != nil {
-					batch[i].Reject = "record cannot be stored: " + err.Error()
-				}
-				batch[i].Raw = raw
+			if batch[i].Reject != "" {
+				continue
 			}
+			if raws != nil {
+				batch[i].Raw = raws[i]
+				continue
+			}
+			raw, err := json.Marshal(&typed.Records[i])
+			if err != nil {
+				batch[i].Reject = "record cannot be stored: " + err.Error()
+			}
+			batch[i].Raw = raw
 		}
 		return batch, 0, "", ""
 	}
@@ -306,6 +312,93 @@ func decodeBatch(body []byte, signer string) (batch []IngestRecord, status int, 
 		batch[i] = checkRecord(raw, signer)
 	}
 	return batch, 0, "", ""
+}
+
+// splitRecords finds the bytes of each record in a body that already
+// decoded as a valid batch of n records, so they are stored as sent
+// without encoding them again. It returns nil when the body is not the
+// plain shape {"records":[...]} (escaped or repeated keys), and the caller
+// encodes the decoded records instead.
+func splitRecords(body []byte, n int) [][]byte {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return nil
+	}
+	i = skipSpace(body, i+1)
+	const key = `"records"`
+	if !bytes.HasPrefix(body[i:], []byte(key)) {
+		return nil
+	}
+	i = skipSpace(body, i+len(key))
+	if i >= len(body) || body[i] != ':' {
+		return nil
+	}
+	i = skipSpace(body, i+1)
+	if i >= len(body) || body[i] != '[' {
+		return nil
+	}
+	i++
+	out := make([][]byte, 0, n)
+	for {
+		i = skipSpace(body, i)
+		if i >= len(body) {
+			return nil
+		}
+		if body[i] == ']' {
+			break
+		}
+		if body[i] == ',' {
+			i++
+			continue
+		}
+		end := valueEnd(body, i)
+		if end < 0 {
+			return nil
+		}
+		out = append(out, body[i:end])
+		i = end
+	}
+	if j := skipSpace(body, i+1); j >= len(body) || body[j] != '}' || len(out) != n {
+		return nil // another key follows: let encoding/json's reading stand
+	}
+	return out
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd is the index after the object or array starting at b[i]
+// (valid JSON assumed), or -1.
+func valueEnd(b []byte, i int) int {
+	if b[i] != '{' && b[i] != '[' {
+		return -1
+	}
+	depth, inString := 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
 }
 
 func batchSizeError(n int) (batch []IngestRecord, status int, code, msg string) {

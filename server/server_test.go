@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -461,5 +462,44 @@ func TestSecondServerOnSameDataIsRefused(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(e.dir, "server.db"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("server.db mode: %v %v", fi.Mode(), err)
+	}
+}
+
+// TestSlowClientsAreCutOff: a client that stalls in its headers or its body
+// loses the connection instead of holding it (the real timeouts are
+// seconds; shortened here).
+func TestSlowClientsAreCutOff(t *testing.T) {
+	e := newEnv(t, nil)
+	hs := NewHTTPServer("127.0.0.1:0", e.srv.Handler(), e.srv.log)
+	if hs.ReadHeaderTimeout == 0 || hs.ReadTimeout == 0 || hs.WriteTimeout == 0 || hs.IdleTimeout == 0 || hs.MaxHeaderBytes == 0 {
+		t.Fatalf("NewHTTPServer leaves a timeout or limit unset: %+v", hs)
+	}
+	hs.ReadHeaderTimeout, hs.ReadTimeout = 200*time.Millisecond, 400*time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	defer hs.Close()
+
+	for _, partial := range []string{
+		"POST /v1/records HTTP/1.1\r\nHost: x\r\n", // stalls in the headers
+		"POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"rec", // stalls in the body
+	} {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write([]byte(partial))
+		conn.SetReadDeadline(time.Now().Add(20 * time.Second)) // a hang fails the test instead of blocking it
+		got, err := io.ReadAll(conn)
+		conn.Close()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Errorf("server kept a stalled connection open (%q)", partial[:20])
+		}
+		if len(got) > 0 && !strings.HasPrefix(string(got), "HTTP/1.1 4") {
+			t.Errorf("stalled request answered %q", got)
+		}
 	}
 }
