@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"hcscan/healthcode"
 	"hcscan/server"
 )
 
@@ -95,6 +97,7 @@ func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 	go func() { errc <- admin.Serve(adminLn) }()
 	fmt.Fprintf(out, "serving scanners and the portal on %s://%s/ (trust list sequence %d)\n", scheme, ln.Addr(), srv.TrustSeq())
 	fmt.Fprintf(out, "admin API on http://%s (loopback; secret in %s)\n", adminLn.Addr(), *data)
+	fmt.Fprintf(out, "root key fingerprint (scanners pin this): %s\n", healthcode.Fingerprint(srv.Keys().Root.Public().(ed25519.PublicKey)))
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
