@@ -186,6 +186,9 @@ type Deps struct {
 	Seal   SealFunc    // nil: the province key is unknown (not enrolled)
 	Bell   func()      // rings the terminal bell; nil: silent
 	Therm  Thermometer // nil: the operator types every reading
+	// OnSignIn is told who signed in (e.g. to start a camera only once
+	// someone is on duty); it must not block.
+	OnSignIn func(operator string)
 	Log    *slog.Logger
 	Now    func() time.Time // nil: time.Now
 }

@@ -174,7 +174,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.shift.add(msg.rec)
 		m.c.log.Info("record saved", "record", msg.rec.ID, "seq", msg.rec.Seq, "verdict", msg.rec.Verdict, "disposition", msg.rec.Disposition)
 		cmds := []tea.Cmd{cmd, loadStats(m.deps.Store, m.c.now())}
-		if m.pending != nil {
+		// After a pass the next person comes at once; after a stop the
+		// operator acknowledges "saved" first (Enter), so that a key meant
+		// for this person never lands on the next.
+		if m.pending != nil && msg.rec.Verdict == healthcode.VerdictPass && !msg.rec.Fever {
 			s := *m.pending
 			m.pending = nil
 			cmds = append(cmds, m.startCheck(s))
@@ -186,8 +189,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case signedInMsg:
-		m.signedIn(msg)
-		return m, nil
+		return m, m.signedIn(msg)
 	case pinResultMsg:
 		var cmd tea.Cmd
 		m.signin, cmd = m.signin.Update(msg)
@@ -221,13 +223,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) signedIn(msg signedInMsg) {
+func (m *Model) signedIn(msg signedInMsg) tea.Cmd {
 	now := m.c.now()
 	if !msg.unlock || msg.operator != m.operator {
 		m.shift = shift{operator: msg.operator, start: now}
 	}
 	m.operator, m.screen, m.lastActivity, m.notice = msg.operator, screenReady, now, ""
 	m.c.log.Info("operator signed in", "operator", msg.operator, "unlock", msg.unlock)
+	if f := m.deps.OnSignIn; f != nil {
+		op := msg.operator
+		return func() tea.Msg { f(op); return nil }
+	}
+	return nil
 }
 
 // settle acts on what a screen decided in its Update (a check ended, a
@@ -238,7 +245,7 @@ func (m *Model) settle() tea.Cmd {
 	case m.signin.signedIn != nil:
 		msg := *m.signin.signedIn
 		m.signin.signedIn = nil
-		m.signedIn(msg)
+		return m.signedIn(msg)
 	case m.signin.handOver:
 		m.signin.handOver = false
 		m.signOut()

@@ -69,14 +69,15 @@ func runRun(args []string) int {
 
 // screenConfig is what the scanner screen is opened with.
 type screenConfig struct {
-	cfg       Config
-	dataPath  string
-	trustPath string // fixed trust list (not enrolled)
-	rootPath  string
-	banner    string           // shown on the sign-in screen
-	therm     tui.Thermometer  // the demo's scripted readings
-	onStart   func(*tui.Model) // called before the program starts
-	folderFPS float64          // play rate of an image folder source
+	cfg            Config
+	dataPath       string
+	trustPath      string // fixed trust list (not enrolled)
+	rootPath       string
+	banner         string           // shown on the sign-in screen
+	therm          tui.Thermometer  // the demo's scripted readings
+	onStart        func(*tui.Model) // called before the program starts
+	folderFPS      float64          // play rate of an image folder source
+	camAfterSignIn bool             // open the camera only when someone signs in (the demo's video)
 }
 
 // ttyOut is the terminal, shared by the screen and the bell so that a bell
@@ -194,24 +195,36 @@ func openScreen(sc screenConfig) int {
 		syncer = newScreenSync(ctx, client)
 	}
 
-	var cam *camera.Camera
-	src, err := camera.ParseSource(cfg.Camera.Source)
-	if err == nil {
+	openCam := func() (*camera.Camera, error) {
+		src, err := camera.ParseSource(cfg.Camera.Source)
+		if err != nil {
+			log.Error("camera", "source", cfg.Camera.Source, "err", err)
+			return nil, err
+		}
 		fps := float64(cfg.Camera.FPS)
 		if src.Kind == camera.Folder && sc.folderFPS > 0 {
 			fps = sc.folderFPS
 		}
-		cam, err = camera.Open(ctx, src, camera.Options{Width: cfg.Camera.Width, Height: cfg.Camera.Height, FPS: fps,
+		cam, err := camera.Open(ctx, src, camera.Options{Width: cfg.Camera.Width, Height: cfg.Camera.Height, FPS: fps,
 			Cooldown: cfg.Camera.Cooldown.Duration, Logger: log})
+		if err != nil {
+			log.Error("camera", "source", cfg.Camera.Source, "err", err)
+		}
+		return cam, err
 	}
-	if err != nil {
-		log.Error("camera", "source", cfg.Camera.Source, "err", err)
+	var cam *screenCamera
+	var onSignIn func(string)
+	if sc.camAfterSignIn {
+		var start func()
+		cam, start = newDelayedCamera(openCam)
+		onSignIn = func(string) { go start() }
 	} else {
-		defer cam.Close()
+		cam = newScreenCamera(openCam())
 	}
+	defer cam.Close()
 	out := &ttyOut{File: os.Stdout}
-	deps := tui.Deps{Store: screenStore{st, time.Local}, Verify: checker.verify, Camera: newScreenCamera(cam, err),
-		Sync: syncer, Seal: sealer(dev, enrolled), Bell: out.bell, Therm: sc.therm, Log: log}
+	deps := tui.Deps{Store: screenStore{st, time.Local}, Verify: checker.verify, Camera: cam,
+		Sync: syncer, Seal: sealer(dev, enrolled), Bell: out.bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn}
 	m := tui.New(ctx, deps, set)
 	if sc.onStart != nil {
 		sc.onStart(m)

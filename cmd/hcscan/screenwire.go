@@ -142,19 +142,37 @@ func syncState(st hcsync.State) tui.SyncState {
 }
 
 // screenCamera is a camera (or the reason there is none) for the screen.
+// It may be opened later (the demo starts its video once someone signs in).
 type screenCamera struct {
-	cam    *camera.Camera // nil when it could not be opened
-	failed string
-	ch     chan tui.Scan
+	ch      chan tui.Scan
+	mu      gosync.Mutex
+	cam     *camera.Camera // nil until opened, or when it could not be
+	failed  string
+	waiting bool // not opened yet
 }
 
 func newScreenCamera(cam *camera.Camera, openErr error) *screenCamera {
-	s := &screenCamera{cam: cam, ch: make(chan tui.Scan)}
+	s := &screenCamera{ch: make(chan tui.Scan)}
+	s.attach(cam, openErr)
+	return s
+}
+
+// newDelayedCamera is a camera that open opens when start is called.
+func newDelayedCamera(open func() (*camera.Camera, error)) (s *screenCamera, start func()) {
+	s = &screenCamera{ch: make(chan tui.Scan), waiting: true}
+	var once gosync.Once
+	return s, func() { once.Do(func() { s.attach(open()) }) }
+}
+
+func (s *screenCamera) attach(cam *camera.Camera, openErr error) {
+	s.mu.Lock()
+	s.cam, s.waiting = cam, false
+	if openErr != nil {
+		s.failed = openErr.Error()
+	}
+	s.mu.Unlock()
 	if cam == nil {
-		if openErr != nil {
-			s.failed = openErr.Error()
-		}
-		return s // Scans stays open and silent: the handheld scanner still works
+		return // Scans stays open and silent: the handheld scanner still works
 	}
 	go func() {
 		defer close(s.ch)
@@ -162,16 +180,32 @@ func newScreenCamera(cam *camera.Camera, openErr error) *screenCamera {
 			s.ch <- tui.Scan{Text: sc.Text, At: sc.FrameTime, Source: tui.SourceCamera}
 		}
 	}()
-	return s
+}
+
+func (s *screenCamera) camera() (*camera.Camera, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cam, s.waiting
+}
+
+// Close stops the camera if it was opened.
+func (s *screenCamera) Close() {
+	if cam, _ := s.camera(); cam != nil {
+		cam.Close()
+	}
 }
 
 func (s *screenCamera) Scans() <-chan tui.Scan { return s.ch }
 
 func (s *screenCamera) Status() tui.CameraStatus {
-	if s.cam == nil {
+	cam, waiting := s.camera()
+	if waiting {
+		return tui.CameraStatus{State: tui.CameraStarting}
+	}
+	if cam == nil {
 		return tui.CameraStatus{State: tui.CameraFailed, Detail: s.failed}
 	}
-	st := s.cam.State()
+	st := cam.State()
 	out := tui.CameraStatus{Detail: st.Format.String()}
 	switch st.Kind {
 	case camera.Running:
@@ -188,10 +222,10 @@ func (s *screenCamera) Status() tui.CameraStatus {
 }
 
 func (s *screenCamera) Preview(w, h int) string {
-	if s.cam == nil {
-		return ""
+	if cam, _ := s.camera(); cam != nil {
+		return cam.Preview(w, h)
 	}
-	return s.cam.Preview(w, h)
+	return ""
 }
 
 // codeChecker verifies codes against the newest cached trust list (the
