@@ -189,6 +189,6 @@ type Deps struct {
 	// OnSignIn is told who signed in (e.g. to start a camera only once
 	// someone is on duty); it must not block.
 	OnSignIn func(operator string)
-	Log    *slog.Logger
-	Now    func() time.Time // nil: time.Now
+	Log      *slog.Logger
+	Now      func() time.Time // nil: time.Now
 }
