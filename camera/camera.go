@@ -25,6 +25,9 @@ type Options struct {
 	// decodes every frame, instead of playing them at their own rate with
 	// the newest frame winning. Live sources are always paced by the source.
 	Unpaced bool
+	// Loop plays a video file or folder again from the start when it ends
+	// (a demo at a desk, a soak test) instead of ending.
+	Loop bool
 	// Cooldown is how long a code stays suppressed after it was last seen,
 	// so that one person is one scan (DefaultCooldown when 0).
 	Cooldown time.Duration
@@ -70,7 +73,7 @@ func (k StateKind) String() string {
 // State is a change in the camera's condition.
 type State struct {
 	Kind    StateKind
-	Err     error     // why the source was lost (Lost only)
+	Err     error     // why the source was lost (Lost), or a loop could not restart (Ended)
 	Attempt int       // reconnection attempts so far (Lost only)
 	Since   time.Time // when this state began
 	Format  Format    // what the source delivers (after a reconnect it may differ)
@@ -238,6 +241,16 @@ func (c *Camera) readLoop(ctx context.Context, fs frameSource) {
 		media, err := fs.read(&f.bgr)
 		if err != nil {
 			c.free <- f
+			if errors.Is(err, io.EOF) && c.opts.Loop {
+				fs.close()
+				if fs, err = openSource(c.src, c.opts); err != nil {
+					fs = nil
+					c.setState(State{Kind: Ended, Err: err, Since: time.Now()})
+					return
+				}
+				start = time.Now()
+				continue
+			}
 			if errors.Is(err, io.EOF) {
 				c.setState(State{Kind: Ended, Since: time.Now()})
 				return

@@ -58,8 +58,6 @@ func TestCompareDecoders(t *testing.T) {
 	}
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 func runOurs(t *testing.T, cases []corpusCase) decoderRun {
 	r := NewReader()
 	defer r.Close()
