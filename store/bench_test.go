@@ -46,10 +46,10 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
-const bulkBatch = 1000
+const bulkBatch = 5000
 
 // BenchmarkBulkImport measures records per second imported in batches of
-// 1000, as an importer would: two goroutines each encode a batch while the
+// 5000, as an importer would: two goroutines each encode a batch while the
 // writer commits (fsyncs) the other's, one transaction per commit.
 func BenchmarkBulkImport(b *testing.B) {
 	s, err := Open(filepath.Join(b.TempDir(), "hcscan.db"), Options{})
