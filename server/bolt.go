@@ -203,6 +203,25 @@ func (s *BoltStore) Devices(institution string) ([]Device, error) {
 	return out, err
 }
 
+func (s *BoltStore) SetDeviceDisabled(institution, id string, disabled bool) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDevices)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		var d Device
+		if err := json.Unmarshal(v, &d); err != nil {
+			return err
+		}
+		if d.Institution != institution {
+			return ErrNotFound
+		}
+		d.Disabled = disabled
+		return putJSON(b, []byte(id), d)
+	})
+}
+
 func encodeStored(received time.Time, institution string, raw []byte) []byte {
 	v := make([]byte, 0, 10+len(institution)+len(raw))
 	v = append(v, u64(uint64(received.UnixMilli()))...)

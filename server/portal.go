@@ -87,6 +87,7 @@ func (s *Server) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /portal/{$}", s.portal(s.portalHome))
 	mux.HandleFunc("POST /portal/tokens", s.portal(s.portalNewToken))
 	mux.HandleFunc("GET /portal/contacts", s.portal(s.portalContacts))
+	mux.HandleFunc("POST /portal/devices", s.portal(s.portalDevice))
 }
 
 type portalHandler func(w http.ResponseWriter, r *http.Request, sess session)
@@ -263,6 +264,23 @@ func (s *Server) portalNewToken(w http.ResponseWriter, r *http.Request, sess ses
 	}
 	p.NewToken, p.NewTokenFor = text, gate
 	s.render(w, http.StatusOK, "home", p)
+}
+
+// portalDevice disables or enables one of the institution's devices.
+func (s *Server) portalDevice(w http.ResponseWriter, r *http.Request, sess session) {
+	disable := r.PostFormValue("action") == "disable"
+	err := s.store.SetDeviceDisabled(sess.institution, r.PostFormValue("device"), disable)
+	if errors.Is(err, ErrNotFound) {
+		http.Error(w, "no such device in this institution", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.log.Error("portal device", "err", err)
+		http.Error(w, "could not change the device", http.StatusInternalServerError)
+		return
+	}
+	s.log.Info("device changed in the portal", "institution", sess.institution, "device", r.PostFormValue("device"), "disabled", disable)
+	http.Redirect(w, r, "/portal/", http.StatusSeeOther)
 }
 
 // CloseContacts lists who passed the same gate within window either side of

@@ -62,9 +62,11 @@ td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;font-size:.9em}
 {{else}}<tr><td colspan="4">none yet</td></tr>{{end}}</table>
 
 <h2>Devices · 设备</h2>
-<table><tr><th>device</th><th>name</th><th>gate</th><th>enrolled</th><th>state</th></tr>
-{{range .Devices}}<tr><td><code>{{.ID}}</code></td><td>{{.Name}}</td><td>{{.Gate}}</td><td>{{ts .Enrolled}}</td><td>{{if .Disabled}}disabled{{else}}active{{end}}</td></tr>
-{{else}}<tr><td colspan="5">no devices</td></tr>{{end}}</table>
+<table><tr><th>device</th><th>name</th><th>gate</th><th>enrolled</th><th>state</th><th></th></tr>
+{{range .Devices}}<tr><td><code>{{.ID}}</code></td><td>{{.Name}}</td><td>{{.Gate}}</td><td>{{ts .Enrolled}}</td><td>{{if .Disabled}}disabled{{else}}active{{end}}</td>
+<td><form method="post" action="/portal/devices"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="device" value="{{.ID}}">
+{{if .Disabled}}<button name="action" value="enable">Enable</button>{{else}}<button name="action" value="disable">Disable (lost or stolen)</button>{{end}}</form></td></tr>
+{{else}}<tr><td colspan="6">no devices</td></tr>{{end}}</table>
 
 <h2>Enrolment tokens · 注册令牌</h2>
 <table><tr><th>token</th><th>kind</th><th>gate</th><th>made</th><th>expires</th><th>used</th></tr>

@@ -143,6 +143,20 @@ func TestCloseContactsAndPortal(t *testing.T) {
 		t.Errorf("enrol with the portal's token: %d %s", resp.StatusCode, data)
 	}
 
+	// A lost laptop is disabled from the portal: its requests get 403.
+	if code, _ := post("/portal/devices", url.Values{"device": {north.id}, "action": {"disable"}, "csrf": {csrf[1]}}); code != 200 {
+		t.Fatalf("disable: %d", code)
+	}
+	resp, data = e.do(t, north, call{method: "GET", uri: protocol.PathTrustList})
+	wantError(t, "disabled device", resp, data, 403, protocol.ErrDeviceDisabled)
+	post("/portal/devices", url.Values{"device": {north.id}, "action": {"enable"}, "csrf": {csrf[1]}})
+	if resp, data = e.do(t, north, call{method: "GET", uri: protocol.PathTrustList}); resp.StatusCode != 200 {
+		t.Errorf("enabled again: %d %s", resp.StatusCode, data)
+	}
+	if code, _ := post("/portal/devices", url.Values{"device": {other.id}, "action": {"disable"}, "csrf": {csrf[1]}}); code != 404 {
+		t.Errorf("disabling another institution's device: %d", code)
+	}
+
 	if code, _ := post("/portal/logout", url.Values{"csrf": {csrf[1]}}); code != 200 {
 		t.Errorf("logout: %d", code)
 	}

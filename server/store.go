@@ -27,6 +27,9 @@ type Store interface {
 	Device(id string) (Device, error)
 	// Devices lists an institution's devices.
 	Devices(institution string) ([]Device, error)
+	// SetDeviceDisabled stops (or allows again) a device of an institution,
+	// e.g. a lost laptop: its signed requests get 403.
+	SetDeviceDisabled(institution, id string, disabled bool) error
 
 	// Ingest stores a batch from dev in one transaction: each record is
 	// stored, a duplicate of (device, record id), or rejected (Reject set
