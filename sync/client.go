@@ -28,6 +28,8 @@ type Options struct {
 	// BatchSize is the number of records per upload (default and maximum
 	// protocol.MaxBatch = 500).
 	BatchSize int
+	// InFlight is how many batches travel at once (default 3).
+	InFlight int
 	// Interval is the wait between two successful syncs in Run (default 30 s).
 	Interval time.Duration
 	// RequestTimeout bounds one request (default 60 s).
@@ -86,6 +88,9 @@ func New(st *store.Store, opts Options) (*Client, error) {
 	}
 	if opts.BatchSize <= 0 || opts.BatchSize > protocol.MaxBatch {
 		opts.BatchSize = protocol.MaxBatch
+	}
+	if opts.InFlight <= 0 {
+		opts.InFlight = 3
 	}
 	if opts.Interval <= 0 {
 		opts.Interval = 30 * time.Second

@@ -50,7 +50,7 @@ func (c *Client) pullTrust(ctx context.Context, rep *Report) error {
 		if errors.Is(err, healthcode.ErrBadDocSignature) {
 			return fmt.Errorf("%s: the trust list is not signed by the province root this scanner pinned; refused: %w", op, err)
 		}
-		return fmt.Errorf("%s: the server's trust list is not readable: %w", op, err)
+		return transientError{fmt.Errorf("%s: the server's trust list is not readable: %w", op, err)}
 	}
 	if err := c.st.SaveTrustList(ex.body, tl.Seq, c.now()); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -149,7 +149,7 @@ func (c *Client) fetchStatus(ctx context.Context, since uint64) (*healthcode.Sta
 		if errors.Is(err, healthcode.ErrBadDocSignature) {
 			return nil, fmt.Errorf("%s: the status list is not signed by the province's status key; refused: %w", op, err)
 		}
-		return nil, fmt.Errorf("%s: the server's status list is not readable: %w", op, err)
+		return nil, transientError{fmt.Errorf("%s: the server's status list is not readable: %w", op, err)}
 	}
 	return sl, nil
 }

@@ -70,6 +70,28 @@ func RetryAfter(err error) time.Duration {
 	return 0
 }
 
+// transientError marks a failure that may pass by itself: the network,
+// a timeout, a reply that arrived damaged.
+type transientError struct{ err error }
+
+func (e transientError) Error() string { return e.err.Error() }
+func (e transientError) Unwrap() error { return e.err }
+
+// Retryable reports whether trying the same sync again later may succeed
+// (network trouble, a busy or failing server, a damaged reply) rather than
+// needing someone to act (an unknown device, a refused trust list).
+func Retryable(err error) bool {
+	var te transientError
+	var se *ServerError
+	switch {
+	case errors.As(err, &te):
+		return true
+	case errors.As(err, &se):
+		return se.Temporary()
+	}
+	return false
+}
+
 // unreachable wraps a transport failure in a sentence an operator reads.
 func unreachable(op, server string, err error) error {
 	var ne net.Error
@@ -77,11 +99,11 @@ func unreachable(op, server string, err error) error {
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s: %w", op, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return fmt.Errorf("%s: the province server at %s did not answer in time: %w", op, server, err)
+		return transientError{fmt.Errorf("%s: the province server at %s did not answer in time: %w", op, server, err)}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), strings.Contains(err.Error(), "connection reset"):
-		return fmt.Errorf("%s: the connection to %s broke off: %w", op, server, err)
+		return transientError{fmt.Errorf("%s: the connection to %s broke off: %w", op, server, err)}
 	}
-	return fmt.Errorf("%s: cannot reach the province server at %s: %w", op, server, err)
+	return transientError{fmt.Errorf("%s: cannot reach the province server at %s: %w", op, server, err)}
 }
 
 // exchange is one request and its reply, read whole.

@@ -25,10 +25,13 @@ func IdempotencyKey(ids []string) string {
 	return "rb1-" + hex.EncodeToString(h.Sum(nil))
 }
 
-// upload sends the outbox oldest first in batches. After each reply it
-// deletes from the outbox exactly the records the server acknowledged
-// (stored or duplicate) and moves the rejected ones to dead letters;
-// records the reply does not mention stay and go in a later batch.
+// upload sends the outbox oldest first in batches, Options.InFlight
+// batches at a time (the server's store commits concurrent batches
+// together, and the client acknowledges one while others travel). After
+// each reply it deletes from the outbox exactly the records the server
+// acknowledged (stored or duplicate) and moves the rejected ones to dead
+// letters; records the reply does not mention stay and go in a later
+// window.
 func (c *Client) upload(ctx context.Context, rep *Report, progress func(sent, total int)) error {
 	sent := 0
 	report := func() {
@@ -46,52 +49,90 @@ func (c *Client) upload(ctx context.Context, rep *Report, progress func(sent, to
 		}
 	}
 	report()
+	type answer struct {
+		size            int
+		acked, rejected []protocol.RecordResult
+		err             error
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		batch, err := c.st.PendingBatch(c.opts.BatchSize)
+		// A window is read in one transaction; its batches are disjoint,
+		// and the next window is read only after all of them answered.
+		window, err := c.st.PendingBatch(c.opts.BatchSize * c.opts.InFlight)
 		if err != nil {
 			return fmt.Errorf("upload records: %w", err)
 		}
-		if len(batch) == 0 {
+		if len(window) == 0 {
 			return nil
 		}
-		acked, rejected, err := c.sendBatch(ctx, batch)
-		if err != nil {
+		answers := make(chan answer, c.opts.InFlight)
+		n := 0
+		for i := 0; i < len(window); i += c.opts.BatchSize {
+			batch := window[i:min(i+c.opts.BatchSize, len(window))]
+			n++
+			go func() {
+				acked, rejected, err := c.sendBatch(ctx, batch)
+				answers <- answer{len(batch), acked, rejected, err}
+			}()
+		}
+		// The window's acknowledgements are committed together: one fsync
+		// for the window instead of one a batch.
+		var firstErr error
+		var acked, rejected []protocol.RecordResult
+		for range n {
+			a := <-answers
+			if a.err != nil {
+				if firstErr == nil {
+					firstErr = a.err
+				}
+				continue
+			}
+			rep.Batches++
+			acked, rejected = append(acked, a.acked...), append(rejected, a.rejected...)
+			if len(a.acked)+len(a.rejected) < a.size {
+				c.log.Info("the server answered part of a batch; the rest goes again",
+					"sent", a.size, "answered", len(a.acked)+len(a.rejected))
+			}
+		}
+		if err := c.settle(rep, acked, rejected); err != nil {
 			return err
-		}
-		rep.Batches++
-		if len(acked) > 0 {
-			if _, err := c.st.Ack(ackIDs(acked)); err != nil {
-				return fmt.Errorf("upload records: the server took %d records but the outbox could not be updated (they will be sent again and answered as duplicates): %w", len(acked), err)
-			}
-		}
-		for _, r := range acked {
-			if r.Status == protocol.Stored {
-				rep.Stored++
-			} else {
-				rep.Duplicates++
-			}
-		}
-		for _, r := range rejected {
-			reason := r.Reason
-			if reason == "" {
-				reason = "rejected by the server (no reason given)"
-			}
-			if err := c.st.DeadLetter(r.ID, reason); err != nil {
-				return fmt.Errorf("upload records: %w", err)
-			}
-			rep.Rejected++
-			c.log.Warn("record rejected by the server", "record", r.ID, "reason", reason)
 		}
 		sent += len(acked) + len(rejected)
 		report()
-		if len(acked)+len(rejected) < len(batch) {
-			c.log.Info("the server answered part of a batch; the rest goes again",
-				"sent", len(batch), "answered", len(acked)+len(rejected))
+		if firstErr != nil {
+			return firstErr
 		}
 	}
+}
+
+// settle applies the server's answers to the outbox.
+func (c *Client) settle(rep *Report, acked, rejected []protocol.RecordResult) error {
+	if len(acked) > 0 {
+		if _, err := c.st.Ack(ackIDs(acked)); err != nil {
+			return fmt.Errorf("upload records: the server took %d records but the outbox could not be updated (they will be sent again and answered as duplicates): %w", len(acked), err)
+		}
+	}
+	for _, r := range acked {
+		if r.Status == protocol.Stored {
+			rep.Stored++
+		} else {
+			rep.Duplicates++
+		}
+	}
+	for _, r := range rejected {
+		reason := r.Reason
+		if reason == "" {
+			reason = "rejected by the server (no reason given)"
+		}
+		if err := c.st.DeadLetter(r.ID, reason); err != nil {
+			return fmt.Errorf("upload records: %w", err)
+		}
+		rep.Rejected++
+		c.log.Warn("record rejected by the server", "record", r.ID, "reason", reason)
+	}
+	return nil
 }
 
 func ackIDs(rs []protocol.RecordResult) []string {
@@ -142,7 +183,7 @@ func (c *Client) sendBatch(ctx context.Context, batch []healthcode.Record) (acke
 	}
 	var reply protocol.RecordsReply
 	if err := decodeJSON(ex.body, &reply); err != nil {
-		return nil, nil, fmt.Errorf("%s: the server's reply is not readable (nothing is deleted; the batch goes again): %w", op, err)
+		return nil, nil, transientError{fmt.Errorf("%s: the server's reply is not readable (nothing is deleted; the batch goes again): %w", op, err)}
 	}
 	seen := make(map[string]bool, len(reply.Results))
 	for _, r := range reply.Results {
@@ -158,7 +199,7 @@ func (c *Client) sendBatch(ctx context.Context, batch []healthcode.Record) (acke
 		}
 	}
 	if len(acked)+len(rejected) == 0 {
-		return nil, nil, fmt.Errorf("%s: the server's reply answers none of the %d records sent (nothing is deleted; the batch goes again)", op, len(batch))
+		return nil, nil, transientError{fmt.Errorf("%s: the server's reply answers none of the %d records sent (nothing is deleted; the batch goes again)", op, len(batch))}
 	}
 	return acked, rejected, nil
 }
