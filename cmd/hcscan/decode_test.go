@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hcscan/camera"
+)
+
+func qrCorpus(t *testing.T) string {
+	dir := os.Getenv("HCSCAN_QR_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "testdata", "qr")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
+		t.Fatalf("QR corpus not found at %s (or set HCSCAN_QR_CORPUS): %v", dir, err)
+	}
+	return filepath.Join(dir, "zxing-blackbox")
+}
+
+// TestDecodeCommand: text output escapes the control bytes of qrcode-2/33,
+// --json keeps them exactly, an image without a code is exit 1 with an
+// error, and a missing path is a usage error.
+func TestDecodeCommand(t *testing.T) {
+	dir := qrCorpus(t)
+	img := filepath.Join(dir, "qrcode-2", "33.png")
+	want, _ := os.ReadFile(filepath.Join(dir, "qrcode-2", "33.txt"))
+
+	var out, errOut bytes.Buffer
+	if code := decodeCommand(context.Background(), []string{img}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	}
+	fields := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\t")
+	if len(fields) != 3 || fields[0] != img || fields[1] != `\x01\x10AD:SUB:阿;;` || !strings.HasSuffix(fields[2], " ms") {
+		t.Errorf("text line = %q", out.String())
+	}
+
+	out.Reset()
+	noCode := filepath.Join(dir, "qrcode-2", "13.png") // no decoder reads this one
+	if code := decodeCommand(context.Background(), []string{"--json", img, noCode}, &out, &errOut); code != exitInvalid {
+		t.Errorf("exit %d with an unreadable image, want %d", code, exitInvalid)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("json output %q", out.String())
+	}
+	var first, second map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
+		t.Fatal(err)
+	}
+	if first["text"] != string(want) || first["path"] != img || first["ms"] == nil {
+		t.Errorf("first json line %v", first)
+	}
+	if second["error"] != camera.ErrNoCode.Error() || second["text"] != nil {
+		t.Errorf("second json line %v", second)
+	}
+
+	if code := decodeCommand(context.Background(), []string{filepath.Join(t.TempDir(), "none.png")}, &out, &errOut); code != exitUsage {
+		t.Errorf("missing file: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestCamerasWithoutDevices(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := camerasCommand(nil, &out, &errOut, func() []camera.Device { return nil })
+	if code != exitInvalid || !strings.Contains(errOut.String(), "no video devices found") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}
