@@ -170,6 +170,7 @@ type homePage struct {
 	CSRF        string
 	Gate        string
 	Records     []StoredRecord
+	Older       string // ?before= of the next page, when there is one
 	Alerts      []Alert
 	Devices     []Device
 	Tokens      []Token
@@ -182,9 +183,14 @@ type homePage struct {
 
 func (s *Server) homeData(r *http.Request, sess session) (*homePage, error) {
 	p := &homePage{Institution: sess.institution, CSRF: sess.csrf, Gate: r.URL.Query().Get("gate"), Now: s.now()}
+	before, _ := time.Parse(time.RFC3339Nano, r.URL.Query().Get("before"))
+	const page = 200
 	var err error
-	if p.Records, err = s.store.Records(RecordQuery{Institution: sess.institution, Gate: p.Gate, Limit: 200}); err != nil {
+	if p.Records, err = s.store.Records(RecordQuery{Institution: sess.institution, Gate: p.Gate, Before: before, Limit: page}); err != nil {
 		return nil, err
+	}
+	if len(p.Records) == page {
+		p.Older = When(&p.Records[page-1].Record).Format(time.RFC3339Nano)
 	}
 	if p.Alerts, err = s.store.Alerts(sess.institution); err != nil {
 		return nil, err

@@ -49,6 +49,7 @@ td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;font-size:.9em}
 <h2>Records · 查验记录</h2>
 <form method="get" action="/portal/"><label>Gate <input name="gate" value="{{.Gate}}"></label> <button>Filter</button></form>
 {{template "records" .Records}}
+{{if .Older}}<p><a href="/portal/?gate={{.Gate}}&amp;before={{.Older}}">older records →</a></p>{{end}}
 
 <h2>Close-contact query · 密接查询</h2>
 <p>Use "close contacts" on a record, or give a device and record id:</p>

@@ -200,3 +200,28 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("no server: %v", err)
 	}
 }
+
+func TestRecordsNewestFirstInPages(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.enroll(t, "clinic", "door")
+	at := e.clock.Now().Add(-time.Hour)
+	var recs []healthcode.Record
+	for i := 0; i < 5; i++ {
+		recs = append(recs, newRecord(d, []string{"door", "back"}[i%2], "a", at.Add(time.Duration(i)*time.Minute)))
+	}
+	e.upload(t, d, recs, "")
+	page1, _ := e.srv.Store().Records(RecordQuery{Institution: "clinic", Limit: 2})
+	page2, _ := e.srv.Store().Records(RecordQuery{Institution: "clinic", Limit: 2, Before: When(&page1[1].Record)})
+	got := []string{}
+	for _, r := range append(page1, page2...) {
+		got = append(got, r.ID)
+	}
+	want := []string{recs[4].ID, recs[3].ID, recs[2].ID, recs[1].ID}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("pages %v, want %v", got, want)
+	}
+	back, _ := e.srv.Store().Records(RecordQuery{Institution: "clinic", Gate: "back"})
+	if len(back) != 2 || back[0].ID != recs[3].ID {
+		t.Errorf("gate filter: %d records", len(back))
+	}
+}
