@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,7 +34,10 @@ type childResult struct {
 	HWMKiB  int64   `json:"hwm_kib"`
 	Stored  int     `json:"stored"`
 	Dups    int     `json:"dups"`
-	Error   string  `json:"error,omitempty"`
+	// CPUSeconds is the child's user+system CPU time (for the log: on a
+	// busy machine wall time alone does not say where the time went).
+	CPUSeconds float64 `json:"cpu_seconds"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // childMain opens the data file and syncs once, printing "progress SENT
@@ -48,6 +53,13 @@ func childMain(mode, data string) int {
 		return 3
 	}
 	defer st.Close()
+	if p := os.Getenv("HCSCAN_SYNC_CPUPROFILE"); p != "" {
+		f, err := os.Create(p)
+		if err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	start := time.Now()
 	c, err := New(st, Options{BatchSize: batch})
 	if err != nil {
@@ -61,7 +73,10 @@ func childMain(mode, data string) int {
 			out.Flush()
 		}
 	})
-	res := childResult{Seconds: time.Since(start).Seconds(), HWMKiB: vmHWM(), Stored: rep.Stored, Dups: rep.Duplicates}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	res := childResult{Seconds: time.Since(start).Seconds(), HWMKiB: vmHWM(), Stored: rep.Stored, Dups: rep.Duplicates,
+		CPUSeconds: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()}
 	if err != nil {
 		res.Error = err.Error()
 	}

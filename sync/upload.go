@@ -25,13 +25,13 @@ func IdempotencyKey(ids []string) string {
 	return "rb1-" + hex.EncodeToString(h.Sum(nil))
 }
 
-// upload sends the outbox oldest first in batches, Options.InFlight
-// batches at a time (the server's store commits concurrent batches
-// together, and the client acknowledges one while others travel). After
-// each reply it deletes from the outbox exactly the records the server
-// acknowledged (stored or duplicate) and moves the rejected ones to dead
-// letters; records the reply does not mention stay and go in a later
-// window.
+// upload sends the outbox oldest first in batches, up to
+// Options.InFlight batches travelling at once: while the server stores
+// one, the client reads the next and settles the last (the server's store
+// also commits concurrent batches together). After each reply it deletes
+// from the outbox exactly the records the server acknowledged (stored or
+// duplicate) and moves the rejected ones to dead letters. Records a reply
+// does not mention stay, and a further pass over the outbox sends them.
 func (c *Client) upload(ctx context.Context, rep *Report, progress func(sent, total int)) error {
 	sent := 0
 	report := func() {
@@ -49,60 +49,73 @@ func (c *Client) upload(ctx context.Context, rep *Report, progress func(sent, to
 		}
 	}
 	report()
+	for {
+		answered, err := c.uploadPass(ctx, rep, func(n int) { sent += n; report() })
+		if err != nil {
+			return err
+		}
+		if answered == 0 {
+			return nil // the outbox was empty
+		}
+	}
+}
+
+// uploadPass walks the outbox once, from the oldest record to the newest,
+// and returns how many records the server answered.
+func (c *Client) uploadPass(ctx context.Context, rep *Report, settled func(n int)) (int, error) {
 	type answer struct {
 		size            int
 		acked, rejected []protocol.RecordResult
 		err             error
 	}
+	answers := make(chan answer, c.opts.InFlight)
+	var after uint64 // sequence of the last record sent in this pass
+	inFlight, answered := 0, 0
+	var firstErr error
+	readAll := false
 	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		// A window is read in one transaction; its batches are disjoint,
-		// and the next window is read only after all of them answered.
-		window, err := c.st.PendingBatch(c.opts.BatchSize * c.opts.InFlight)
-		if err != nil {
-			return fmt.Errorf("upload records: %w", err)
-		}
-		if len(window) == 0 {
-			return nil
-		}
-		answers := make(chan answer, c.opts.InFlight)
-		n := 0
-		for i := 0; i < len(window); i += c.opts.BatchSize {
-			batch := window[i:min(i+c.opts.BatchSize, len(window))]
-			n++
+		// After a failure nothing new is sent; what travels is awaited.
+		for inFlight < c.opts.InFlight && firstErr == nil && !readAll {
+			if err := ctx.Err(); err != nil {
+				firstErr = err
+				break
+			}
+			batch, err := c.st.PendingAfter(after, c.opts.BatchSize)
+			if err != nil {
+				firstErr = fmt.Errorf("upload records: %w", err)
+				break
+			}
+			if len(batch) == 0 {
+				readAll = true
+				break
+			}
+			after = batch[len(batch)-1].Seq
+			inFlight++
 			go func() {
 				acked, rejected, err := c.sendBatch(ctx, batch)
 				answers <- answer{len(batch), acked, rejected, err}
 			}()
 		}
-		// The window's acknowledgements are committed together: one fsync
-		// for the window instead of one a batch.
-		var firstErr error
-		var acked, rejected []protocol.RecordResult
-		for range n {
-			a := <-answers
-			if a.err != nil {
-				if firstErr == nil {
-					firstErr = a.err
-				}
-				continue
-			}
-			rep.Batches++
-			acked, rejected = append(acked, a.acked...), append(rejected, a.rejected...)
-			if len(a.acked)+len(a.rejected) < a.size {
-				c.log.Info("the server answered part of a batch; the rest goes again",
-					"sent", a.size, "answered", len(a.acked)+len(a.rejected))
-			}
+		if inFlight == 0 {
+			return answered, firstErr
 		}
-		if err := c.settle(rep, acked, rejected); err != nil {
-			return err
+		a := <-answers
+		inFlight--
+		if a.err != nil {
+			if firstErr == nil {
+				firstErr = a.err
+			}
+			continue
 		}
-		sent += len(acked) + len(rejected)
-		report()
-		if firstErr != nil {
-			return firstErr
+		rep.Batches++
+		if err := c.settle(rep, a.acked, a.rejected); err != nil && firstErr == nil {
+			firstErr = err
+		}
+		n := len(a.acked) + len(a.rejected)
+		answered += n
+		settled(n)
+		if n < a.size {
+			c.log.Info("the server answered part of a batch; the rest goes again", "sent", a.size, "answered", n)
 		}
 	}
 }
