@@ -73,11 +73,10 @@ type screenConfig struct {
 	dataPath       string
 	trustPath      string // fixed trust list (not enrolled)
 	rootPath       string
-	banner         string           // shown on the sign-in screen
-	therm          tui.Thermometer  // the demo's scripted readings
-	onStart        func(*tui.Model) // called before the program starts
-	folderFPS      float64          // play rate of an image folder source
-	camAfterSignIn bool             // open the camera only when someone signs in (the demo's video)
+	banner         string          // shown on the sign-in screen
+	therm          tui.Thermometer // the demo's scripted readings
+	folderFPS      float64         // play rate of an image folder source
+	camAfterSignIn bool            // open the camera only when someone signs in (the demo's video)
 }
 
 // ttyOut is the terminal, shared by the screen and the bell so that a bell
@@ -135,6 +134,28 @@ func openScreen(sc screenConfig) int {
 		return fail(err)
 	}
 	defer st.Close()
+	out := &ttyOut{File: os.Stdout}
+	m, closeScreen, err := buildScreen(ctx, sc, st, log, out.bell)
+	if err != nil {
+		return fail(err)
+	}
+	defer closeScreen()
+	log.Info("scanner screen open", "data", sc.dataPath, "camera", cfg.Camera.Source)
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx), tea.WithFPS(120))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		log.Error("screen", "err", err)
+		return fail(err)
+	}
+	log.Info("scanner screen closed")
+	return exitOK
+}
+
+// buildScreen wires the screen to the parts: the store, the verifier over
+// the cached (or given) trust list, the sync client when enrolled, and the
+// camera. close stops what it started.
+func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slog.Logger, bell func()) (m *tui.Model, stop func(), err error) {
+	cfg := sc.cfg
+	fail := func(err error) (*tui.Model, func(), error) { return nil, nil, err }
 	ops, err := st.Operators()
 	if err != nil {
 		return fail(err)
@@ -179,6 +200,7 @@ func openScreen(sc screenConfig) int {
 		Bell: cfg.Gate.Bell, IdleLock: cfg.UI.IdleLock.Duration, Lang: cfg.UI.Language, Banner: sc.banner,
 	}
 	var syncer tui.Syncer
+	stopSync := func() {}
 	if enrolled {
 		set.DeviceID, set.Gate = dev.ID, dev.Gate
 		set.Institution = dev.Institution
@@ -191,8 +213,11 @@ func openScreen(sc screenConfig) int {
 			return fail(err)
 		}
 		checker.client = client
-		go client.Run(ctx)
-		syncer = newScreenSync(ctx, client)
+		sctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); client.Run(sctx) }()
+		stopSync = func() { cancel(); <-done }
+		syncer = newScreenSync(sctx, client)
 	}
 
 	openCam := func() (*camera.Camera, error) {
@@ -221,20 +246,8 @@ func openScreen(sc screenConfig) int {
 	} else {
 		cam = newScreenCamera(openCam())
 	}
-	defer cam.Close()
-	out := &ttyOut{File: os.Stdout}
 	deps := tui.Deps{Store: screenStore{st, time.Local}, Verify: checker.verify, Camera: cam,
-		Sync: syncer, Seal: sealer(dev, enrolled), Bell: out.bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn}
-	m := tui.New(ctx, deps, set)
-	if sc.onStart != nil {
-		sc.onStart(m)
-	}
-	log.Info("scanner screen open", "data", sc.dataPath, "camera", cfg.Camera.Source, "enrolled", enrolled)
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx), tea.WithFPS(120))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
-		log.Error("screen", "err", err)
-		return fail(err)
-	}
-	log.Info("scanner screen closed")
-	return exitOK
+		Sync: syncer, Seal: sealer(dev, enrolled), Bell: bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn}
+	m = tui.New(ctx, deps, set)
+	return m, func() { stopSync(); cam.Close() }, nil
 }
