@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"crypto/rand"
+	"io"
 	"log/slog"
 	"testing"
 	"time"
