@@ -143,6 +143,7 @@ func (c *Client) observeServerTime(sent, recv, server time.Time) {
 	wall := c.now()
 	c.mu.Lock()
 	moved, ok := c.clock.observe(recv.Sub(sent), server, wall)
+	offset := c.clock.offset
 	if ok {
 		c.state.ClockOffset = c.clock.offset
 		c.state.ClockMeasured = c.clock.measured
@@ -150,7 +151,7 @@ func (c *Client) observeServerTime(sent, recv, server time.Time) {
 	}
 	c.mu.Unlock()
 	if ok && (moved > 5*time.Second || moved < -5*time.Second) {
-		c.log.Warn("clock offset to the server changed", "offset", c.clock.offset, "moved", moved)
+		c.log.Warn("clock offset to the server changed", "offset", offset, "moved", moved)
 	}
 }
 
