@@ -3,10 +3,18 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -160,4 +168,73 @@ func TestServeRefusesBadFlags(t *testing.T) {
 	if _, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--institution", "x"); code != exitUsage || !strings.Contains(stderr, "--gate") {
 		t.Errorf("token without gate: %d %q", code, stderr)
 	}
+}
+
+// TestServeTLSAndStop: --tls-cert/--tls-key serve HTTPS, and SIGTERM stops
+// the server cleanly, removing its admin files.
+func TestServeTLSAndStop(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "prov")
+	if _, stderr, code := run(t, "", "hcserver", "keys", "init", "--dir", data); code != 0 {
+		t.Fatalf("keys init: %s", stderr)
+	}
+	certPEM, keyPEM := selfSignedCert(t)
+	certFile, keyFile := filepath.Join(t.TempDir(), "cert.pem"), filepath.Join(t.TempDir(), "key.pem")
+	os.WriteFile(certFile, certPEM, 0o644)
+	os.WriteFile(keyFile, keyPEM, 0o600)
+
+	cmd := exec.Command(filepath.Join(binDir, "hcserver"), "serve", "--data", data, "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	m := regexp.MustCompile(`on (https://[^/ ]+)/`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("serve with TLS printed %q\n%s", line, stderr.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(m[1] + protocol.PathTrustList)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var er protocol.ErrorReply
+	json.NewDecoder(resp.Body).Decode(&er)
+	resp.Body.Close()
+	if resp.StatusCode != 401 || er.Code != protocol.ErrUnsigned || resp.TLS == nil {
+		t.Errorf("unsigned request over TLS: %d %q", resp.StatusCode, er.Code)
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "admin.addr")); !os.IsNotExist(err) {
+		t.Errorf("admin.addr left after a clean stop: %v", err)
+	}
+}
+
+func selfSignedCert(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
 }
