@@ -103,9 +103,22 @@ func (s *Server) signed(limit int64, h signedHandler) http.HandlerFunc {
 	}
 }
 
+// normalizeToken forgives what people do when typing a token: dashes,
+// spaces, lower case, and digits that look like letters (base32 has no 0,
+// 1 or 8).
 func normalizeToken(t string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '-' || unicode.IsSpace(r) {
+		switch r {
+		case '-':
+			return -1
+		case '0':
+			return 'O'
+		case '1':
+			return 'I'
+		case '8':
+			return 'B'
+		}
+		if unicode.IsSpace(r) {
 			return -1
 		}
 		return unicode.ToUpper(r)

@@ -59,3 +59,12 @@ func TestStoredRecordIsWhatWasSent(t *testing.T) {
 		t.Errorf("server fields: %q %v", got.DeviceInstitution, got.Received)
 	}
 }
+
+func TestTokenTypingIsForgiven(t *testing.T) {
+	if hashToken("ABCD-EFGH-IJKL") != hashToken(" abcd efgh 1jkl ") || hashToken("OBAA") != hashToken("08aa") {
+		t.Error("a token typed with spaces, lower case or look-alike digits does not match")
+	}
+	if hashToken("ABCD") == hashToken("ABCE") {
+		t.Error("different tokens match")
+	}
+}
