@@ -115,7 +115,34 @@ func New(st *store.Store, opts Options) (*Client, error) {
 	}
 	c.state = State{Server: c.base, DeviceID: dev.ID}
 	c.refreshLocal()
+	c.lookClockSinceLastRun()
 	return c, nil
+}
+
+// settingLastWall keeps the device clock at the end of the last sync, so
+// that a clock set back while hcscan was not running is noticed too.
+const settingLastWall = "sync.last_wall"
+
+func (c *Client) lookClockSinceLastRun() {
+	v, ok, err := c.st.Setting(settingLastWall)
+	if err != nil || !ok {
+		return
+	}
+	last, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return
+	}
+	now := c.now()
+	if back := last.Sub(now); back > jumpTolerance {
+		c.state.ClockJumpedBack, c.state.ClockJumpAt = back, now
+		c.log.Warn("the device clock is behind the time of the last sync", "last_sync", last, "now", now, "by", back)
+	}
+}
+
+func (c *Client) saveLastWall() {
+	if err := c.st.SetSetting(settingLastWall, c.now().Round(0).Format(time.RFC3339Nano)); err != nil {
+		c.log.Error("save the sync time", "err", err)
+	}
 }
 
 // Device is the enrolment the client signs with.
@@ -244,6 +271,7 @@ func (c *Client) SyncOnce(ctx context.Context, progress func(sent, total int)) (
 	c.state.NewAlerts += len(rep.Alerts)
 	c.mu.Unlock()
 	c.refreshLocal()
+	c.saveLastWall()
 	c.publish()
 	if err != nil {
 		c.log.Warn("sync failed", "err", err, "stored", rep.Stored, "duplicates", rep.Duplicates, "rejected", rep.Rejected)

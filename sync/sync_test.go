@@ -388,6 +388,12 @@ func TestClockSetBackIsNoticed(t *testing.T) {
 	if d := s.ClockOffset - time.Hour; d > time.Second || d < -time.Second {
 		t.Fatalf("offset after the jump %v, want ≈1h", s.ClockOffset)
 	}
+
+	// Set back another hour while hcscan was not running: noticed at start.
+	c = newClient(t, st, Options{Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }})
+	if s := c.State(); s.ClockJumpedBack < 59*time.Minute || s.ClockJumpedBack > 61*time.Minute {
+		t.Fatalf("jump while not running: %v, want ≈1h", s.ClockJumpedBack)
+	}
 }
 
 func TestRunPublishesStateAndStops(t *testing.T) {
