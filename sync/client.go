@@ -239,13 +239,30 @@ func (c *Client) SyncOnce(ctx context.Context, progress func(sent, total int)) (
 	c.mu.Unlock()
 	c.publish()
 
+	// A refused trust or status list (rollback, bad signature) does not
+	// hold back the records: they still go up, and the refusal is the
+	// sync's error. A network failure ends the sync at once.
 	var rep Report
-	err := c.pullTrust(ctx, &rep)
-	if err == nil {
-		err = c.pullStatus(ctx, &rep)
+	var errs []error
+	for _, step := range []func() error{
+		func() error { return c.pullTrust(ctx, &rep) },
+		func() error { return c.pullStatus(ctx, &rep) },
+		func() error { return c.upload(ctx, &rep, progress) },
+	} {
+		if err := step(); err != nil {
+			errs = append(errs, err)
+			if Retryable(err) || ctx.Err() != nil {
+				break
+			}
+		}
 	}
-	if err == nil {
-		err = c.upload(ctx, &rep, progress)
+	var err error
+	switch len(errs) {
+	case 0:
+	case 1:
+		err = errs[0]
+	default:
+		err = fmt.Errorf("%w; %w", errs[0], errors.Join(errs[1:]...))
 	}
 	rep.Took = time.Since(start)
 	rep.ClockOffset = c.clockOffset()

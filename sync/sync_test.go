@@ -166,10 +166,16 @@ func TestTrustListRollbackAndForgeryRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	c = newClient(t, st, Options{})
-	_, err = c.SyncOnce(context.Background(), nil)
+	ids := fill(t, st, 20)
+	rep, err = c.SyncOnce(context.Background(), nil)
 	if !errors.Is(err, healthcode.ErrTrustRollback) {
 		t.Fatalf("replayed old trust list: %v", err)
 	}
+	// The refusal does not hold the records back.
+	if rep.Stored != 20 {
+		t.Fatalf("records uploaded despite the refused list: %d", rep.Stored)
+	}
+	w.assertExactlyOnce(t, st, ids)
 	if _, seq, _, _ := st.TrustList(); seq != oldSeq+5 {
 		t.Fatalf("cache went back to seq %d", seq)
 	}
