@@ -196,10 +196,15 @@ func (c *Client) lookClock() {
 	}
 }
 
-func (c *Client) noteOffline() {
+// noteContact records whether the last contact reached the server.
+func (c *Client) noteContact(online bool) {
 	c.mu.Lock()
-	c.state.Online = false
+	changed := c.state.Online != online
+	c.state.Online = online
 	c.mu.Unlock()
+	if changed {
+		c.publish()
+	}
 }
 
 // Report is what one SyncOnce did.
@@ -279,9 +284,8 @@ func (c *Client) SyncOnce(ctx context.Context, progress func(sent, total int)) (
 		c.state.LastError = ""
 		c.state.Failures = 0
 	} else {
-		var se *ServerError
-		// A reply with an error status still shows the server is reachable.
-		c.state.Online = errors.As(err, &se)
+		// Online stays as the last contact left it: a refusal or a damaged
+		// reply still shows the server is reachable.
 		c.state.LastError = err.Error()
 		c.state.Failures++
 	}

@@ -159,19 +159,20 @@ func (c *Client) roundTrip(ctx context.Context, op, method, uri string, body []b
 	sent := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.noteOffline()
+		c.noteContact(false)
 		return exchange{}, unreachable(op, c.base, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBody+1))
 	recv := time.Now()
 	if err != nil {
-		c.noteOffline()
+		c.noteContact(false)
 		return exchange{}, unreachable(op, c.base, err)
 	}
 	if len(data) > maxReplyBody {
 		return exchange{}, fmt.Errorf("%s: the server's reply is larger than %d MiB", op, maxReplyBody>>20)
 	}
+	c.noteContact(true)
 	if st, ok := protocol.ServerTime(resp.Header); ok {
 		c.observeServerTime(sent, recv, st)
 	}
