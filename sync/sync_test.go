@@ -452,3 +452,27 @@ func waitState(t *testing.T, c *Client, ok func(State) bool) State {
 }
 
 var _ = store.Alert{}
+
+func TestLiveStatusGivesUpAtItsDeadline(t *testing.T) {
+	w := newWorld(t)
+	p := newFaultProxy(t, w.URL, nil)
+	p.delay = 600 * time.Millisecond
+	st := w.scanner(p.URL)
+	c := newClient(t, st, Options{LiveTimeout: 100 * time.Millisecond})
+	var id healthcode.CodeID
+	rand.Read(id[:])
+	if _, _, err := w.srv.SetStatus([]server.StatusChange{{Hash: id.Hash(), Colour: healthcode.Yellow}}); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := c.LiveStatus(context.Background(), id.Hash()); err != nil || e.Colour != healthcode.Yellow {
+		t.Fatalf("live status through a quiet proxy: %+v %v", e, err)
+	}
+	p.setPlan(func(int, *http.Request) fault { return faultDelay })
+	_, err := c.LiveStatus(context.Background(), id.Hash())
+	if err == nil || !strings.Contains(err.Error(), "did not answer in time") {
+		t.Fatalf("slow server: %v", err)
+	}
+	if c.State().Online {
+		t.Fatal("still online after the live check timed out")
+	}
+}
