@@ -188,7 +188,7 @@ func defaultHTTPClient() *http.Client {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 60 * time.Second,
 		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   2,
+		MaxIdleConnsPerHost:   4, // uploads keep 3 batches in flight
 		ForceAttemptHTTP2:     true,
 	}}
 }
