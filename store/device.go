@@ -3,15 +3,14 @@ package store
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"hcscan/internal/pemkey"
 )
 
 // DeviceKeyFile is the name of the device's private key file, next to the
@@ -41,11 +40,7 @@ func (s *Store) KeyPath() string { return filepath.Join(filepath.Dir(s.path), De
 // device.key (PKCS#8 PEM, mode 0600) next to the data file.
 func (s *Store) SaveDevice(d Device) error {
 	if len(d.Key) == ed25519.PrivateKeySize {
-		der, err := x509.MarshalPKCS8PrivateKey(d.Key)
-		if err != nil {
-			return fmt.Errorf("save device key: %w", err)
-		}
-		if err := writeFileAtomic(s.KeyPath(), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		if err := pemkey.WriteFileAtomic(s.KeyPath(), pemkey.EncodePrivate(d.Key), 0o600); err != nil {
 			return fmt.Errorf("save device key: %w", writeError(s.KeyPath(), err))
 		}
 	}
@@ -85,47 +80,11 @@ func (s *Store) Device() (d Device, ok bool, err error) {
 
 // ReadDeviceKey reads a device.key file.
 func ReadDeviceKey(path string) (ed25519.PrivateKey, error) {
-	b, err := os.ReadFile(path)
+	k, err := pemkey.ReadPrivate(path)
 	if err != nil {
 		return nil, fmt.Errorf("device key: %w", err)
 	}
-	blk, _ := pem.Decode(b)
-	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("device key %s: not a PEM private key", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("device key %s: %w", path, err)
-	}
-	ek, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("device key %s: not an Ed25519 key", path)
-	}
-	return ek, nil
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return k, nil
 }
 
 // Setting returns a setting's value; ok is false when unset.
