@@ -21,9 +21,12 @@
 // key and a proof that the device holds the private key). The reply
 // (EnrollReply) names the device id, institution and gate, and carries the
 // server key (signs status lists and this reply), the province root key (to
-// pin) and the signed trust list. EnrollReply.Verify checks that the root
-// signed the trust list, that the trust list vouches for the server key, and
-// that the server key signed the reply; the client then compares
+// pin), the province's X25519 sealing key (manual entries seal the typed
+// name, ID number and phone to it with a NaCl anonymous box; only the
+// server can open them) and the signed trust list. EnrollReply.Verify checks
+// that the root signed the trust list, that the trust list vouches for the
+// server key, and that the server key signed the reply, sealing key
+// included; the client then compares
 // Fingerprint(reply.RootKey) with a configured pinned fingerprint, if any.
 // A token that was already used is refused with 403 ErrTokenUsed; an unknown
 // or expired one with 401 ErrBadToken / 403 ErrTokenExpired.

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -162,6 +163,7 @@ type EnrollReply struct {
 	Gate        string            `json:"gate"`
 	ServerKey   ed25519.PublicKey `json:"server_key"` // signs status lists and this reply
 	RootKey     ed25519.PublicKey `json:"root_key"`   // signs trust lists: pin it
+	SealKey     []byte            `json:"seal_key"`   // X25519: seal manual entries' identities to it (32 bytes)
 	TrustList   json.RawMessage   `json:"trust_list"` // the signed envelope, as from GET /v1/trust-list
 	ServerTime  time.Time         `json:"server_time"`
 	Signature   []byte            `json:"signature"` // by ServerKey over SigningBytes(device key)
@@ -169,19 +171,24 @@ type EnrollReply struct {
 
 // SigningBytes is what the server signs in a reply to the device key pub.
 func (r *EnrollReply) SigningBytes(pub ed25519.PublicKey) []byte {
-	return []byte("hcscan-enrolled-v1\n" + r.DeviceID + "\n" + r.Institution + "\n" + r.Gate + "\n" +
-		hex.EncodeToString(pub) + "\n" + hex.EncodeToString(r.ServerKey) + "\n" + hex.EncodeToString(r.RootKey))
+	return []byte("hcscan-enrolled-v2\n" + r.DeviceID + "\n" + r.Institution + "\n" + r.Gate + "\n" +
+		hex.EncodeToString(pub) + "\n" + hex.EncodeToString(r.ServerKey) + "\n" + hex.EncodeToString(r.RootKey) + "\n" +
+		hex.EncodeToString(r.SealKey))
 }
 
 // Verify checks the reply is consistent for the device key pub: the trust
 // list is signed by RootKey, vouches for ServerKey, and ServerKey signed the
-// reply. It returns the parsed trust list. Pinning RootKey is the caller's.
+// reply, SealKey included (an X25519 key, 32 bytes, not all zero). It
+// returns the parsed trust list. Pinning RootKey is the caller's.
 func (r *EnrollReply) Verify(pub ed25519.PublicKey) (*healthcode.TrustList, error) {
 	if r.DeviceID == "" {
 		return nil, errors.New("enrol reply: no device id")
 	}
 	if len(r.RootKey) != ed25519.PublicKeySize || len(r.ServerKey) != ed25519.PublicKeySize {
 		return nil, errors.New("enrol reply: missing root or server key")
+	}
+	if len(r.SealKey) != 32 || bytes.Equal(r.SealKey, make([]byte, 32)) {
+		return nil, errors.New("enrol reply: missing the province's sealing key for manual entries")
 	}
 	tl, err := healthcode.ParseTrustList(r.TrustList, r.RootKey, 0)
 	if err != nil {

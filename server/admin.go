@@ -19,8 +19,8 @@ import (
 func (s *Server) NewToken(kind, institution, gate string) (string, Token, error) {
 	institution, gate = strings.TrimSpace(institution), strings.TrimSpace(gate)
 	switch {
-	case kind != TokenEnroll && kind != TokenPortal:
-		return "", Token{}, fmt.Errorf("token kind %q: want %s or %s", kind, TokenEnroll, TokenPortal)
+	case kind != TokenEnroll && kind != TokenPortal && kind != TokenTracing:
+		return "", Token{}, fmt.Errorf("token kind %q: want %s, %s or %s", kind, TokenEnroll, TokenPortal, TokenTracing)
 	case institution == "" || !validField(institution):
 		return "", Token{}, fmt.Errorf("institution must be 1 to %d bytes", maxFieldLen)
 	case kind == TokenEnroll && (gate == "" || !validField(gate)):
@@ -38,7 +38,7 @@ func (s *Server) NewToken(kind, institution, gate string) (string, Token, error)
 	text := strings.Join(groups, "-")
 	now := s.now()
 	ttl := s.cfg.EnrollTokenTTL
-	if kind == TokenPortal {
+	if kind != TokenEnroll {
 		ttl = s.cfg.PortalTokenTTL
 		gate = ""
 	}

@@ -89,10 +89,15 @@ func (s *Server) signed(limit int64, h signedHandler) http.HandlerFunc {
 			s.fail(w, http.StatusForbidden, protocol.ErrDeviceDisabled, "device "+dev.ID+" is disabled")
 			return
 		}
-		fresh, err := s.nonces.check(sig.DeviceID, sig.Nonce, sig.Time, now)
+		fresh, err := s.store.CheckNonce(sig.DeviceID, sig.Nonce, nonceForget(sig.Time, now), now)
 		if err != nil {
 			w.Header().Set("Retry-After", "5")
-			s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, err.Error())
+			if errors.Is(err, ErrNonceWindowFull) {
+				s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, err.Error())
+				return
+			}
+			s.log.Error("check nonce", "err", err)
+			s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, "could not check the request; retry")
 			return
 		}
 		if !fresh {
@@ -197,7 +202,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	s.trustMu.RUnlock()
 	reply := protocol.EnrollReply{
 		DeviceID: dev.ID, Institution: dev.Institution, Gate: dev.Gate,
-		ServerKey: s.serverPub(), RootKey: s.keys.Root.Public().(ed25519.PublicKey),
+		ServerKey: s.serverPub(), RootKey: s.keys.Root.Public().(ed25519.PublicKey), SealKey: s.keys.SealPublic(),
 		TrustList: doc, ServerTime: now.UTC(),
 	}
 	reply.Signature = ed25519.Sign(s.keys.Server, reply.SigningBytes(req.PublicKey))

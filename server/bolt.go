@@ -32,7 +32,9 @@ var (
 	bStatusLog = []byte("statuslog") // seq → code hash
 	bIdem      = []byte("idem")      // device 0 key → created ms, body hash, results JSON
 	bMeta      = []byte("meta")
-	allBuckets = [][]byte{bTokens, bDevices, bRecords, bByInst, bByGate, bByHash, bAlerts, bStatus, bStatusLog, bIdem, bMeta}
+	bSessions  = []byte("sessions") // session hash → Session
+	bAudit     = []byte("audit")    // institution 0 time seq → AuditEntry
+	allBuckets = [][]byte{bTokens, bDevices, bRecords, bByInst, bByGate, bByHash, bAlerts, bStatus, bStatusLog, bIdem, bMeta, bSessions, bAudit}
 
 	metaTrust       = []byte("trust")
 	metaStatusFloor = []byte("status_floor") // lowest since a delta is answered for
@@ -43,6 +45,8 @@ type BoltStore struct {
 	db *bolt.DB
 	// statusHistory is how many status log entries are kept for deltas.
 	statusHistory uint64
+	// nonces stay in memory: the file admits one server process.
+	nonces *nonceCache
 }
 
 // OpenBolt opens (or makes) the server database. A second process gets
@@ -75,7 +79,7 @@ func OpenBolt(path string, statusHistory int) (*BoltStore, error) {
 		statusHistory = 1_000_000
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
-	return &BoltStore{db: db, statusHistory: uint64(statusHistory)}, nil
+	return &BoltStore{db: db, statusHistory: uint64(statusHistory), nonces: newNonceCache(2_000_000)}, nil
 }
 
 func (s *BoltStore) Close() error { return s.db.Close() }
@@ -638,8 +642,11 @@ func (s *BoltStore) PutTrustState(ts TrustState) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), metaTrust, ts) })
 }
 
-func (s *BoltStore) Prune(idemBefore time.Time) error {
+func (s *BoltStore) Prune(idemBefore, now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := pruneSessions(tx, now); err != nil {
+			return err
+		}
 		b := tx.Bucket(bIdem)
 		var old [][]byte
 		cut := uint64(idemBefore.UnixMilli())

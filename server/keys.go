@@ -5,6 +5,7 @@
 package server
 
 import (
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
@@ -25,6 +26,7 @@ import (
 //	root.key, root.pub         the trust root scanners pin (signs the trust list)
 //	server.key, server.pub     the online key: status lists, enrolment replies
 //	issuer-REGION.key/.pub     one issuer per region (GB/T 2260 code)
+//	seal.key, seal.pub         X25519: manual entries' identities are sealed to it
 //	trust.json                 the signed trust list (hcserver trust-list)
 //
 // Private keys are PKCS#8 PEM files with mode 0600.
@@ -33,6 +35,12 @@ type Keys struct {
 	Root    ed25519.PrivateKey
 	Server  ed25519.PrivateKey
 	Issuers map[healthcode.Region]ed25519.PrivateKey
+	// Seal opens the identities typed for manual entries (NaCl anonymous
+	// box); scanners get its public key at enrolment.
+	Seal *ecdh.PrivateKey
+	// SealCreated is set when LoadKeys had to make seal.key (a key
+	// directory from before it existed).
+	SealCreated bool
 }
 
 // DefaultRegions are the issuers a new key directory gets: several
@@ -53,6 +61,9 @@ func InitKeys(dir string, regions []healthcode.Region) (*Keys, error) {
 		return nil, err
 	}
 	if k.Server, err = newKey(dir, "server"); err != nil {
+		return nil, err
+	}
+	if k.Seal, err = newSealKey(dir); err != nil {
 		return nil, err
 	}
 	for _, r := range regions {
@@ -88,6 +99,9 @@ func LoadKeys(dir string) (*Keys, error) {
 		return nil, err
 	}
 	if k.Server, err = pemkey.ReadPrivate(filepath.Join(dir, "server.key")); err != nil {
+		return nil, err
+	}
+	if k.Seal, k.SealCreated, err = loadSealKey(dir); err != nil {
 		return nil, err
 	}
 	names, _ := filepath.Glob(filepath.Join(dir, "issuer-*.key"))

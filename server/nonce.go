@@ -7,11 +7,12 @@ import (
 	"hcscan/protocol"
 )
 
-// nonceCache remembers the nonces of signed requests for as long as their
-// time is acceptable (ClockSkew each side), so a replay is refused and the
-// cache stays bounded by the traffic of ten minutes. It is per process: a
-// deployment with several server processes would keep it in the shared
-// store instead.
+// nonceCache remembers the nonces of signed requests until they may be
+// forgotten (their time is then outside the clock skew accepted), so a
+// replay is refused and the cache stays bounded by the traffic of ten
+// minutes. It lives in the process, which is right for the bbolt store: its
+// file admits one server process. The PostgreSQL store keeps nonces in a
+// table that every process shares.
 type nonceCache struct {
 	mu        gosync.Mutex
 	seen      map[string]time.Time // device 0 nonce → forget after
@@ -23,13 +24,8 @@ func newNonceCache(max int) *nonceCache {
 	return &nonceCache{seen: map[string]time.Time{}, max: max}
 }
 
-// errNonceCacheFull is returned when too many requests came in one window.
-type errNonceCacheFull struct{}
-
-func (errNonceCacheFull) Error() string { return "too many requests in the replay window" }
-
 // check records the nonce and reports whether it is new.
-func (c *nonceCache) check(deviceID, nonce string, reqTime, now time.Time) (bool, error) {
+func (c *nonceCache) check(deviceID, nonce string, forget, now time.Time) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if now.Sub(c.lastSweep) > time.Minute || len(c.seen) >= c.max {
@@ -40,17 +36,23 @@ func (c *nonceCache) check(deviceID, nonce string, reqTime, now time.Time) (bool
 		}
 		c.lastSweep = now
 		if len(c.seen) >= c.max {
-			return false, errNonceCacheFull{}
+			return false, ErrNonceWindowFull
 		}
 	}
 	k := deviceID + "\x00" + nonce
 	if _, ok := c.seen[k]; ok {
 		return false, nil
 	}
+	c.seen[k] = forget
+	return true, nil
+}
+
+// nonceForget is how long a nonce must be remembered: while a request
+// with its time could still be accepted.
+func nonceForget(reqTime, now time.Time) time.Time {
 	until := reqTime
 	if now.After(until) {
 		until = now
 	}
-	c.seen[k] = until.Add(protocol.ClockSkew + time.Minute)
-	return true, nil
+	return until.Add(protocol.ClockSkew + time.Minute)
 }

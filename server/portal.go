@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -9,32 +10,30 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	gosync "sync"
 	"time"
 
 	"hcscan/healthcode"
 )
 
 // The portal: server-rendered pages for one institution, logged in with a
-// portal token (`hcserver token --portal`). Sessions live in memory.
+// portal token (`hcserver token --portal`) or a tracing token (`--tracing`,
+// which may also open sealed identities). Sessions live in the store, so
+// any server process in front of it serves any logged-in browser.
 
 const (
 	sessionCookie = "hcportal"
 	sessionTTL    = 12 * time.Hour
 )
 
+// session is the portal login of a request.
 type session struct {
 	institution string
 	csrf        string
-	expires     time.Time
+	kind        string
+	actor       string
 }
 
-type sessions struct {
-	mu gosync.Mutex
-	m  map[string]session
-}
-
-func newSessions() *sessions { return &sessions{m: map[string]session{}} }
+func (s session) tracer() bool { return s.kind == TokenTracing }
 
 func randomText(n int) string {
 	b := make([]byte, n)
@@ -44,41 +43,7 @@ func randomText(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (ss *sessions) open(institution string, now time.Time) (id string, s session) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	id = randomText(32)
-	s = session{institution: institution, csrf: randomText(24), expires: now.Add(sessionTTL)}
-	ss.m[id] = s
-	return id, s
-}
-
-func (ss *sessions) get(id string, now time.Time) (session, bool) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s, ok := ss.m[id]
-	if !ok || now.After(s.expires) {
-		delete(ss.m, id)
-		return session{}, false
-	}
-	return s, true
-}
-
-func (ss *sessions) close(id string) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	delete(ss.m, id)
-}
-
-func (ss *sessions) prune(now time.Time) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	for id, s := range ss.m {
-		if now.After(s.expires) {
-			delete(ss.m, id)
-		}
-	}
-}
+func hashSession(cookie string) SessionHash { return sha256.Sum256([]byte(cookie)) }
 
 func (s *Server) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /portal/login", s.portalLoginForm)
@@ -88,6 +53,7 @@ func (s *Server) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/tokens", s.portal(s.portalNewToken))
 	mux.HandleFunc("GET /portal/contacts", s.portal(s.portalContacts))
 	mux.HandleFunc("POST /portal/devices", s.portal(s.portalDevice))
+	mux.HandleFunc("POST /portal/identity", s.portal(s.portalIdentity))
 }
 
 type portalHandler func(w http.ResponseWriter, r *http.Request, sess session)
@@ -96,15 +62,20 @@ type portalHandler func(w http.ResponseWriter, r *http.Request, sess session)
 func (s *Server) portal(h portalHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
-		var sess session
-		ok := false
+		var st Session
 		if err == nil {
-			sess, ok = s.sessions.get(c.Value, s.now())
+			st, err = s.store.Session(hashSession(c.Value), s.now())
 		}
-		if !ok {
+		if err != nil {
+			if !errors.Is(err, ErrNotFound) && !errors.Is(err, http.ErrNoCookie) {
+				s.log.Error("portal session", "err", err)
+				http.Error(w, "could not read the session", http.StatusInternalServerError)
+				return
+			}
 			http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
 			return
 		}
+		sess := session{institution: st.Institution, csrf: st.CSRF, kind: st.Kind, actor: st.Actor}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.csrf)) != 1 {
@@ -136,14 +107,22 @@ func (s *Server) portalLogin(w http.ResponseWriter, r *http.Request) {
 	text := r.PostFormValue("token")
 	t, err := s.store.Token(hashToken(text))
 	now := s.now()
-	if err != nil || t.Kind != TokenPortal || now.After(t.Expires) || text == "" {
+	if err != nil || (t.Kind != TokenPortal && t.Kind != TokenTracing) || now.After(t.Expires) || text == "" {
 		if err != nil && !errors.Is(err, ErrTokenUnknown) {
 			s.log.Error("portal login", "err", err)
 		}
 		s.render(w, http.StatusUnauthorized, "login", map[string]any{"Error": "That portal token is not valid."})
 		return
 	}
-	id, _ := s.sessions.open(t.Institution, now)
+	id := randomText(32)
+	st := Session{Hash: hashSession(id), Institution: t.Institution, Kind: t.Kind, Actor: t.Kind + " " + t.Hint,
+		CSRF: randomText(24), Expires: now.Add(sessionTTL).UTC()}
+	if err := s.store.PutSession(st); err != nil {
+		s.log.Error("portal login", "err", err)
+		http.Error(w, "could not start the session", http.StatusInternalServerError)
+		return
+	}
+	s.log.Info("portal login", "institution", t.Institution, "actor", st.Actor)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/portal/", HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL / time.Second)})
 	http.Redirect(w, r, "/portal/", http.StatusSeeOther)
@@ -151,7 +130,9 @@ func (s *Server) portalLogin(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) portalLogout(w http.ResponseWriter, r *http.Request, _ session) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.sessions.close(c.Value)
+		if err := s.store.DeleteSession(hashSession(c.Value)); err != nil {
+			s.log.Error("portal logout", "err", err)
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/portal/", MaxAge: -1})
 	http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
@@ -179,10 +160,12 @@ type homePage struct {
 	NewTokenFor string
 	Error       string
 	Now         time.Time
+	Tracer      bool         // the login may open sealed identities
+	Audit       []AuditEntry // sealed identities opened for this institution
 }
 
 func (s *Server) homeData(r *http.Request, sess session) (*homePage, error) {
-	p := &homePage{Institution: sess.institution, CSRF: sess.csrf, Gate: r.URL.Query().Get("gate"), Now: s.now()}
+	p := &homePage{Institution: sess.institution, CSRF: sess.csrf, Gate: r.URL.Query().Get("gate"), Now: s.now(), Tracer: sess.tracer()}
 	before, _ := time.Parse(time.RFC3339Nano, r.URL.Query().Get("before"))
 	const page = 200
 	var err error
@@ -199,6 +182,9 @@ func (s *Server) homeData(r *http.Request, sess session) (*homePage, error) {
 		return nil, err
 	}
 	if p.Tokens, err = s.store.Tokens(sess.institution); err != nil {
+		return nil, err
+	}
+	if p.Audit, err = s.store.Audit(sess.institution, 200); err != nil {
 		return nil, err
 	}
 	recent, err := s.store.Records(RecordQuery{Institution: sess.institution, Limit: 2000})
@@ -320,6 +306,8 @@ type contactsPage struct {
 	Check       StoredRecord
 	Window      int
 	Contacts    []StoredRecord
+	Tracer      bool
+	Sealed      []StoredRecord // the check and contacts with a sealed identity
 }
 
 func (s *Server) portalContacts(w http.ResponseWriter, r *http.Request, sess session) {
@@ -338,7 +326,46 @@ func (s *Server) portalContacts(w http.ResponseWriter, r *http.Request, sess ses
 		http.Error(w, "could not read the records", http.StatusInternalServerError)
 		return
 	}
-	s.render(w, http.StatusOK, "contacts", contactsPage{Institution: sess.institution, CSRF: sess.csrf, Check: rec, Window: minutes, Contacts: contacts})
+	p := contactsPage{Institution: sess.institution, CSRF: sess.csrf, Check: rec, Window: minutes, Contacts: contacts, Tracer: sess.tracer()}
+	for _, r := range append([]StoredRecord{rec}, contacts...) {
+		if len(r.Sealed) > 0 {
+			p.Sealed = append(p.Sealed, r)
+		}
+	}
+	s.render(w, http.StatusOK, "contacts", p)
+}
+
+type identityPage struct {
+	Institution string
+	Record      StoredRecord
+	Name        string
+	ID          string
+	Phone       string
+	Reason      string
+}
+
+// portalIdentity opens one sealed identity for a tracing login (audited).
+func (s *Server) portalIdentity(w http.ResponseWriter, r *http.Request, sess session) {
+	if !sess.tracer() {
+		http.Error(w, ErrNotTracer.Error(), http.StatusForbidden)
+		return
+	}
+	reason := r.PostFormValue("reason")
+	id, rec, err := s.OpenIdentity(sess.institution, sess.actor, r.PostFormValue("device"), r.PostFormValue("record"), reason)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrNotFound):
+		http.Error(w, "no such check in this institution's records", http.StatusNotFound)
+		return
+	case errors.Is(err, ErrNoReason), errors.Is(err, ErrNotSealed):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	default:
+		s.log.Error("portal open identity", "err", err)
+		http.Error(w, "could not open the sealed identity", http.StatusInternalServerError)
+		return
+	}
+	s.render(w, http.StatusOK, "identity", identityPage{Institution: sess.institution, Record: rec, Name: id.Name, ID: id.ID, Phone: id.Phone, Reason: reason})
 }
 
 var portalTemplates = template.Must(template.New("portal").Funcs(template.FuncMap{

@@ -28,7 +28,7 @@ td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;font-size:.9em}
 {{range .}}<tr>
 <td>{{when .Record}}</td><td>{{.Gate}}</td><td>{{.Operator}}</td><td>{{.Name}}</td><td>{{.IDMasked}}</td>
 <td class="{{.EffectiveColour}}">{{.EffectiveColour}}</td><td>{{.Verdict}}</td><td>{{.Temperature}}</td><td>{{.Disposition.Label "en"}}</td>
-<td>{{if .Provisional}}provisional{{end}}{{if .Manual}} manual{{end}}</td>
+<td>{{if .Provisional}}provisional{{end}}{{if .Manual}} manual{{end}}{{if .Sealed}} <span class="sealed">sealed identity</span>{{end}}</td>
 <td><a href="/portal/contacts?device={{.DeviceID}}&amp;record={{.ID}}&amp;window=30">close contacts</a></td>
 </tr>{{else}}<tr><td colspan="11">no records</td></tr>{{end}}
 </table>{{end}}
@@ -57,6 +57,12 @@ td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;font-size:.9em}
 <label>Device <input name="device" size="38"></label> <label>Record <input name="record" size="38"></label>
 <label>± minutes <input name="window" value="30" size="4"></label> <button>Query</button></form>
 
+<h2>Sealed identities opened · 身份查阅记录</h2>
+<p>Manual entries keep the typed name, ID number and phone sealed to the province; only tracing staff open them, one at a time, with a reason.</p>
+<table><tr><th>opened</th><th>by</th><th>record</th><th>reason</th></tr>
+{{range .Audit}}<tr><td>{{ts .Time}}</td><td>{{.Actor}}</td><td><code>{{short .DeviceID}}/{{short .RecordID}}</code></td><td>{{.Reason}}</td></tr>
+{{else}}<tr><td colspan="4">none</td></tr>{{end}}</table>
+
 <h2>Operators · 查验人员</h2>
 <table><tr><th>operator</th><th>checks</th><th>last seen</th><th>gates</th></tr>
 {{range .Operators}}<tr><td>{{.Name}}</td><td>{{.Checks}}</td><td>{{ts .LastSeen}}</td><td>{{.Gates}}</td></tr>
@@ -83,5 +89,23 @@ td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;font-size:.9em}
 <p>Check at gate <b>{{.Check.Gate}}</b> at {{when .Check.Record}} ({{.Check.Name}}, {{.Check.EffectiveColour}}); everyone who passed the same gate within ± {{.Window}} minutes:</p>
 <p id="count">{{len .Contacts}} people</p>
 {{template "records" .Contacts}}
+{{if .Sealed}}<h2>Sealed identities · 密封身份</h2>
+{{if .Tracer}}<p>Opening an identity is written to the institution's audit list with your login and reason.</p>
+{{range .Sealed}}<form method="post" action="/portal/identity" class="open-identity"><input type="hidden" name="csrf" value="{{$.CSRF}}">
+<input type="hidden" name="device" value="{{.DeviceID}}"><input type="hidden" name="record" value="{{.ID}}">
+{{when .Record}} {{.Gate}} {{.Name}} {{.IDMasked}} <label>reason <input name="reason" required maxlength="200"></label> <button>Open sealed identity</button></form>
+{{end}}{{else}}<p>{{len .Sealed}} of these checks are manual entries with a sealed identity; provincial tracing staff can open them.</p>{{end}}{{end}}
+</body></html>{{end}}
+
+{{define "identity"}}{{template "head" .Institution}}
+<p><a href="/portal/">← {{.Institution}}</a></p>
+<h1>Sealed identity · 身份</h1>
+<p>Manual entry at gate <b>{{.Record.Gate}}</b> at {{when .Record.Record}} by {{.Record.Operator}} ({{.Record.Name}}, {{.Record.IDMasked}}).</p>
+<table>
+<tr><th>name</th><td id="name">{{.Name}}</td></tr>
+<tr><th>ID number</th><td id="idnum">{{.ID}}</td></tr>
+<tr><th>phone</th><td id="phone">{{.Phone}}</td></tr>
+</table>
+<p>Opened for: {{.Reason}}. This opening is in the audit list.</p>
 </body></html>{{end}}
 `

@@ -47,12 +47,10 @@ type Server struct {
 	store  Store
 	log    *slog.Logger
 	now    func() time.Time
-	nonces *nonceCache
 
 	trustMu gosync.RWMutex
 	trust   TrustState
 
-	sessions *sessions
 	stop     context.CancelFunc
 	done     chan struct{}
 }
@@ -97,8 +95,10 @@ func New(cfg Config) (*Server, error) {
 		}
 		st = bs
 	}
-	s := &Server{cfg: cfg, keys: keys, store: st, log: cfg.Logger, now: cfg.Now,
-		nonces: newNonceCache(2_000_000), sessions: newSessions()}
+	if keys.SealCreated {
+		cfg.Logger.Warn("the key directory had no sealing key for manual entries: made seal.key and seal.pub; scanners enrolled before get it when they enrol again", "dir", keys.Dir)
+	}
+	s := &Server{cfg: cfg, keys: keys, store: st, log: cfg.Logger, now: cfg.Now}
 	if s.trust, err = refreshTrust(st, keys, s.now()); err != nil {
 		st.Close()
 		return nil, err
@@ -139,6 +139,9 @@ func (s *Server) ReloadKeys() error {
 	if !keys.Server.Equal(s.keys.Server) {
 		return errors.New("reload keys: server.key changed; restart the server instead")
 	}
+	if !keys.Seal.Equal(s.keys.Seal) {
+		return errors.New("reload keys: seal.key changed; the sealed identities already uploaded open only with the old key: put it back")
+	}
 	ts, err := refreshTrust(s.store, keys, s.now())
 	if err != nil {
 		return err
@@ -152,17 +155,16 @@ func (s *Server) ReloadKeys() error {
 
 func (s *Server) janitor(ctx context.Context) {
 	defer close(s.done)
-	t := time.NewTicker(time.Hour)
+	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.store.Prune(s.now().Add(-s.cfg.IdempotencyTTL)); err != nil {
-				s.log.Error("prune idempotency answers", "err", err)
+			if err := s.store.Prune(s.now().Add(-s.cfg.IdempotencyTTL), s.now()); err != nil {
+				s.log.Error("prune idempotency answers, sessions and nonces", "err", err)
 			}
-			s.sessions.prune(s.now())
 		}
 	}
 }

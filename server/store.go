@@ -59,8 +59,26 @@ type Store interface {
 	TrustState() (TrustState, error)
 	PutTrustState(TrustState) error
 
-	// Prune drops idempotency answers older than the horizon.
-	Prune(idemBefore time.Time) error
+	// CheckNonce remembers the nonce of a signed request until forget and
+	// reports whether it is new (false: a replay). Every server process in
+	// front of the store shares what it remembers.
+	CheckNonce(deviceID, nonce string, forget, now time.Time) (fresh bool, err error)
+
+	// PutSession, Session and DeleteSession keep portal logins, by the
+	// hash of the cookie, for every server process. Session answers
+	// ErrNotFound for an unknown or expired session.
+	PutSession(s Session) error
+	Session(h SessionHash, now time.Time) (Session, error)
+	DeleteSession(h SessionHash) error
+
+	// AddAudit and Audit keep the audit list of sealed identities opened
+	// (Audit: an institution's entries, newest first).
+	AddAudit(a AuditEntry) error
+	Audit(institution string, limit int) ([]AuditEntry, error)
+
+	// Prune drops idempotency answers older than idemBefore, and the
+	// sessions and nonces that expired by now.
+	Prune(idemBefore, now time.Time) error
 	Close() error
 }
 
@@ -73,6 +91,9 @@ var (
 	ErrStatusGone   = errors.New("status history since that sequence is not kept")
 	ErrIdemConflict = errors.New("idempotency key reused with a different body")
 	ErrStoreBusy    = errors.New("the server database is open in another process (is `hcserver serve` running?)")
+	// ErrNonceWindowFull: more signed requests in one replay window than
+	// the in-process cache holds (bbolt store); answered 503.
+	ErrNonceWindowFull = errors.New("too many requests in the replay window")
 )
 
 // TokenHash is SHA-256 of a token's text: the server never keeps the text.
@@ -82,7 +103,24 @@ type TokenHash [32]byte
 const (
 	TokenEnroll = "enroll" // single use: enrols one device at a gate
 	TokenPortal = "portal" // portal login for an institution
+	// TokenTracing is a portal login for provincial tracing staff working
+	// on an institution's records: it may also open the sealed identities
+	// of manual entries (each opening is audited).
+	TokenTracing = "tracing"
 )
+
+// SessionHash is SHA-256 of a portal session cookie: stores never keep the cookie.
+type SessionHash [32]byte
+
+// Session is a portal login.
+type Session struct {
+	Hash        SessionHash `json:"hash"`
+	Institution string      `json:"institution"`
+	Kind        string      `json:"kind"`  // TokenPortal or TokenTracing
+	Actor       string      `json:"actor"` // names the login in the audit list
+	CSRF        string      `json:"csrf"`
+	Expires     time.Time   `json:"expires"`
+}
 
 // Token is an enrolment or portal token.
 type Token struct {

@@ -134,7 +134,7 @@ func Enroll(ctx context.Context, st *store.Store, o EnrollOptions) (store.Device
 	}
 	dev := store.Device{
 		ID: reply.DeviceID, Institution: reply.Institution, Gate: reply.Gate, ServerURL: base,
-		RootKey: reply.RootKey, ServerKey: reply.ServerKey, Key: key, Enrolled: o.Now(),
+		RootKey: reply.RootKey, ServerKey: reply.ServerKey, SealKey: reply.SealKey, Key: key, Enrolled: o.Now(),
 	}
 	if err := st.SaveDevice(dev); err != nil {
 		return store.Device{}, fmt.Errorf("enrol: %w", err)
