@@ -42,17 +42,17 @@ type Config struct {
 
 // Server is the reference provincial server.
 type Server struct {
-	cfg    Config
-	keys   *Keys
-	store  Store
-	log    *slog.Logger
-	now    func() time.Time
+	cfg   Config
+	keys  *Keys
+	store Store
+	log   *slog.Logger
+	now   func() time.Time
 
 	trustMu gosync.RWMutex
 	trust   TrustState
 
-	stop     context.CancelFunc
-	done     chan struct{}
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 // KeysDir finds the key directory in a data directory.
