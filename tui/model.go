@@ -375,8 +375,17 @@ func (m *Model) capturesText() bool {
 	return false
 }
 
-// route hands a key to the screen in front.
+// route hands a key to the screen in front. Keys typed faster than the
+// terminal is read arrive as one message ("r37.9"); they are handed on one
+// by one, so that each is the key it is.
 func (m *Model) route(k tea.KeyMsg) tea.Cmd {
+	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
+		var cmds []tea.Cmd
+		for _, r := range k.Runes {
+			cmds = append(cmds, m.route(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt}))
+		}
+		return tea.Batch(cmds...)
+	}
 	keys := m.c.keys
 	if m.showHelp {
 		m.showHelp = false

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"hcscan/healthcode"
 )
@@ -143,7 +144,7 @@ func (m recordsModel) View(width, height int) string {
 	}
 	rows := m.visible()
 	wide := width >= 78
-	head := fmt.Sprintf("%-8s  %s  %s  %s", c.T("time"), pad(c.T("verdict"), 6), pad(c.T("name"), 10), pad(c.T("temp"), 5))
+	head := fmt.Sprintf(" %-8s  %s  %s  %s", c.T("time"), pad(c.T("verdict"), 7), pad(c.T("name"), 10), pad(c.T("temp"), 5))
 	if wide {
 		head += "  " + pad(c.T("id"), 18) + "  " + c.T("disposition")
 	}
@@ -162,12 +163,17 @@ func (m recordsModel) View(width, height int) string {
 		}
 		name := clean(r.Name, 12)
 		if r.Manual {
-			name += "✎"
+			name = "✎" + name
 		}
+		name = ansi.Truncate(name, 10, "…")
 		line := fmt.Sprintf("%s%s  %s  %s  %s", mark, r.Time.In(c.now().Location()).Format("15:04:05"),
-			pad(m.verdictWord(r.Verdict), 6), pad(name, 10), pad(r.Temperature.String(), 5))
+			pad(m.verdictWord(r.Verdict), 7), pad(name, 10), pad(r.Temperature.String(), 5))
 		if wide {
-			line += "  " + pad(clean(r.IDMasked, 18), 18) + "  " + r.Disposition.Label(c.lang)
+			action := r.Disposition.Label(c.lang)
+			if r.Verdict == healthcode.VerdictPass && r.Disposition == healthcode.DispositionPass {
+				action = c.T("verdict.pass")
+			}
+			line += "  " + pad(clean(r.IDMasked, 18), 18) + "  " + action
 		}
 		lines = append(lines, line)
 	}

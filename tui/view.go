@@ -91,7 +91,7 @@ func (m *Model) readyView(h int) string {
 	case m.deps.Camera == nil:
 		notes = append(notes, s.Warn.Render(c.T("ready.nocam")))
 	case m.cam.State == CameraFailed || m.cam.State == CameraLost:
-		notes = append(notes, s.Error.Render(c.T("camera")+" "+c.T(camKey(m.cam.State))+": "+clean(m.cam.Detail, 200)))
+		notes = append(notes, s.Error.Width(c.width).Render(c.T("camera")+" "+c.T(camKey(m.cam.State))+": "+clean(m.cam.Detail, 200)))
 	case m.scansEnd || m.cam.State == CameraEnded:
 		notes = append(notes, s.Faint.Render(c.T("camera")+": "+c.T("cam.ended")))
 	}

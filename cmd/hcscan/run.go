@@ -246,7 +246,11 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 	} else {
 		cam = newScreenCamera(openCam())
 	}
-	deps := tui.Deps{Store: screenStore{st, time.Local}, Verify: checker.verify, Camera: cam,
+	var trustIssued time.Time
+	if checker.fixed {
+		trustIssued = checker.trust.Issued
+	}
+	deps := tui.Deps{Store: screenStore{st, time.Local, trustIssued}, Verify: checker.verify, Camera: cam,
 		Sync: syncer, Seal: sealer(dev, enrolled), Bell: bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn}
 	m = tui.New(ctx, deps, set)
 	return m, func() { stopSync(); cam.Close() }, nil

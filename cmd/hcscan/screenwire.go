@@ -21,7 +21,8 @@ import (
 // screenStore is the data file as the screen sees it.
 type screenStore struct {
 	*store.Store
-	loc *time.Location
+	loc         *time.Location
+	trustIssued time.Time // of a trust list given with --trust (not in the cache)
 }
 
 var _ tui.RecordStore = screenStore{}
@@ -38,6 +39,9 @@ func (s screenStore) Stats(now time.Time) (tui.Stats, error) {
 	_, _, tf, err := s.TrustList()
 	if err != nil {
 		return tui.Stats{}, err
+	}
+	if tf.IsZero() {
+		tf = s.trustIssued
 	}
 	sf, err := s.StatusFetched()
 	return tui.Stats{Pending: p, Passed: d.Passed, Stopped: d.Stopped, Fever: d.Fever, Invalid: d.Invalid,
