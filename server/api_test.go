@@ -39,8 +39,8 @@ func TestSplitRecords(t *testing.T) {
 
 // TestStoredRecordIsWhatWasSent: a record survives the round trip through
 // the batch, the store and back, in both decoding paths.
-func TestStoredRecordIsWhatWasSent(t *testing.T) {
-	e := newEnv(t, nil)
+func testStoredRecordIsWhatWasSent(t *testing.T, k storeKind) {
+	e := newEnvOn(t, k, nil)
 	d := e.enroll(t, "clinic", "door")
 	r := newRecord(d, "door", "op \"quoted\" }", e.clock.Now())
 	r.Sealed = []byte{1, 2, 3}

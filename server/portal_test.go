@@ -21,8 +21,8 @@ import (
 	"hcscan/protocol"
 )
 
-func TestCloseContactsAndPortal(t *testing.T) {
-	e := newEnv(t, nil)
+func testCloseContactsAndPortal(t *testing.T, k storeKind) {
+	e := newEnvOn(t, k, nil)
 	north := e.enroll(t, "养老院", "north")
 	south := e.enroll(t, "养老院", "south")
 	other := e.enroll(t, "school", "north")
@@ -201,8 +201,8 @@ func TestAdminAPI(t *testing.T) {
 	}
 }
 
-func TestRecordsNewestFirstInPages(t *testing.T) {
-	e := newEnv(t, nil)
+func testRecordsNewestFirstInPages(t *testing.T, k storeKind) {
+	e := newEnvOn(t, k, nil)
 	d := e.enroll(t, "clinic", "door")
 	at := e.clock.Now().Add(-time.Hour)
 	var recs []healthcode.Record

@@ -19,8 +19,8 @@ import (
 	"hcscan/protocol"
 )
 
-func TestEnrolmentTokenIsSingleUse(t *testing.T) {
-	e := newEnv(t, nil)
+func testEnrolmentTokenIsSingleUse(t *testing.T, k storeKind) {
+	e := newEnvOn(t, k, nil)
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	tok := e.token(t, "第一中学", "north gate")
 	body, _ := json.Marshal(protocol.NewEnrollRequest(tok, key, "laptop"))
@@ -81,8 +81,8 @@ func TestEnrolmentTokenIsSingleUse(t *testing.T) {
 	}
 }
 
-func TestSignedRequestsAreChecked(t *testing.T) {
-	e := newEnv(t, nil)
+func testSignedRequestsAreChecked(t *testing.T, k storeKind) {
+	e := newEnvOn(t, k, nil)
 	d := e.enroll(t, "clinic", "door")
 	rec := newRecord(d, "door", "王医生", e.clock.Now())
 	body := batchBody(t, []healthcode.Record{rec})
@@ -239,8 +239,8 @@ func (e *testEnv) status(t *testing.T, d *device, since uint64) (*http.Response,
 	return resp, sl
 }
 
-func TestStatusDeltaSnapshotAndLive(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.StatusHistory = 3 })
+func testStatusDeltaSnapshotAndLive(t *testing.T, k storeKind) {
+	e := newEnvOn(t, k, func(c *Config) { c.StatusHistory = 3 })
 	d := e.enroll(t, "clinic", "door")
 
 	_, sl := e.status(t, d, 0)
@@ -311,8 +311,8 @@ func TestStatusDeltaSnapshotAndLive(t *testing.T) {
 	wantError(t, "bad hash", resp, data, 400, protocol.ErrBadRequest)
 }
 
-func TestIngestIsIdempotentAndStrict(t *testing.T) {
-	e := newEnv(t, nil)
+func testIngestIsIdempotentAndStrict(t *testing.T, k storeKind) {
+	e := newEnvOn(t, k, nil)
 	d := e.enroll(t, "clinic", "door")
 	d2 := e.enroll(t, "clinic", "back")
 	now := e.clock.Now()
@@ -397,8 +397,8 @@ func TestIngestIsIdempotentAndStrict(t *testing.T) {
 	}
 }
 
-func TestProvisionalPassThenRedRaisesAlert(t *testing.T) {
-	e := newEnv(t, nil)
+func testProvisionalPassThenRedRaisesAlert(t *testing.T, k storeKind) {
+	e := newEnvOn(t, k, nil)
 	d := e.enroll(t, "care home", "gate")
 	now := e.clock.Now()
 	prov := newRecord(d, "gate", "a", now)

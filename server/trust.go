@@ -48,8 +48,7 @@ func refreshTrust(st Store, keys *Keys, now time.Time) (TrustState, error) {
 			return cur, fmt.Errorf("%s: its status key is not this server's key (server.pub)", filepath.Join(keys.Dir, "trust.json"))
 		}
 		if err == nil {
-			ts := TrustState{Seq: tl.Seq, Fingerprint: keysFingerprint(tl), Doc: data}
-			return ts, st.PutTrustState(ts)
+			return putTrust(st, TrustState{Seq: tl.Seq, Fingerprint: keysFingerprint(tl), Doc: data})
 		}
 		if !errors.Is(err, healthcode.ErrTrustRollback) {
 			return cur, fmt.Errorf("%s: %w", filepath.Join(keys.Dir, "trust.json"), err)
@@ -69,6 +68,15 @@ func refreshTrust(st Store, keys *Keys, now time.Time) (TrustState, error) {
 	if err != nil {
 		return cur, err
 	}
-	ts := TrustState{Seq: built.Seq, Fingerprint: fp, Doc: doc}
-	return ts, st.PutTrustState(ts)
+	return putTrust(st, TrustState{Seq: built.Seq, Fingerprint: fp, Doc: doc})
+}
+
+// putTrust saves a new trust list and returns what the store then holds:
+// when several server processes share the store and start together, they
+// all serve the list the first of them saved.
+func putTrust(st Store, ts TrustState) (TrustState, error) {
+	if err := st.PutTrustState(ts); err != nil {
+		return ts, err
+	}
+	return st.TrustState()
 }

@@ -1,0 +1,167 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// testPG is a real PostgreSQL server started for a test: initdb and pg_ctl
+// from the postgresql package, a data directory in t.TempDir(), listening
+// only on a unix socket in that directory (no TCP port to collide on).
+type testPG struct {
+	bin  string // directory of initdb, pg_ctl
+	dir  string // socket directory
+	data string
+	mu   gosync.Mutex
+	n    int
+}
+
+// pgBinDir finds the PostgreSQL server programs.
+func pgBinDir() (string, error) {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { // newest major version first
+		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[i])))
+		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[j])))
+		return vi > vj
+	})
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "pg_ctl")); err == nil {
+			return d, nil
+		}
+	}
+	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		return filepath.Dir(p), nil
+	}
+	return "", fmt.Errorf("the PostgreSQL server programs (initdb, pg_ctl) are not installed: run `make test`, whose setup installs the postgresql package")
+}
+
+// pgCommand runs a PostgreSQL program, as the postgres user when the test
+// runs as root (PostgreSQL refuses to run as root).
+func (p *testPG) command(name string, args ...string) *exec.Cmd {
+	prog := filepath.Join(p.bin, name)
+	if os.Geteuid() == 0 {
+		return exec.Command("runuser", append([]string{"-u", "postgres", "--", prog}, args...)...)
+	}
+	return exec.Command(prog, args...)
+}
+
+// startPostgres starts a PostgreSQL server for t, stopped in t.Cleanup.
+// durable keeps fsync on (benchmarks); tests turn it off for speed.
+func startPostgres(t testing.TB, durable bool) *testPG {
+	t.Helper()
+	bin, err := pgBinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := &testPG{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			t.Fatalf("running as root, PostgreSQL needs the postgres user to run as: %v (run `make test`, whose setup installs the postgresql package)", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		// t.TempDir's parent is 0700: let postgres through to its directory.
+		if err := os.Chmod(filepath.Dir(dir), 0o711); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := p.command("initdb", "-D", p.data, "-U", "hcscan", "-A", "trust", "-E", "UTF8", "--locale=C", "-N").CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	opts := fmt.Sprintf("-k %s -c listen_addresses= -p 5432 -c max_connections=100 -c shared_buffers=64MB", dir)
+	if !durable {
+		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	logFile := filepath.Join(dir, "postgres.log")
+	if out, err := p.command("pg_ctl", "-D", p.data, "-l", logFile, "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
+		log, _ := os.ReadFile(logFile)
+		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
+	}
+	t.Cleanup(func() {
+		if out, err := p.command("pg_ctl", "-D", p.data, "-m", "immediate", "-w", "stop").CombinedOutput(); err != nil {
+			t.Errorf("pg_ctl stop: %v\n%s", err, out)
+		}
+	})
+	return p
+}
+
+// url is the connection string of a database of this server.
+func (p *testPG) url(db string) string {
+	return fmt.Sprintf("host=%s port=5432 user=hcscan dbname=%s sslmode=disable", p.dir, db)
+}
+
+// newDatabase makes an empty database and returns its connection string.
+func (p *testPG) newDatabase(t testing.TB) string {
+	t.Helper()
+	p.mu.Lock()
+	p.n++
+	name := fmt.Sprintf("hcscan_%d", p.n)
+	p.mu.Unlock()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, p.url("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	return p.url(name)
+}
+
+// openPG opens a PGStore on url for t, closed in t.Cleanup unless a server closes it first.
+func openPG(t testing.TB, url string, cfg Config) *PGStore {
+	t.Helper()
+	st, err := OpenPG(context.Background(), url, PGOptions{StatusHistory: cfg.StatusHistory, Now: cfg.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// psql runs one SQL statement on url and returns its text output.
+func (p *testPG) query(t testing.TB, url, sql string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, sql)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	var out []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []string
+		for _, v := range vals {
+			parts = append(parts, fmt.Sprint(v))
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,205 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// pgMigrations are the PostgreSQL schema, one step per version; a step is
+// never changed once released, only new steps are added. migrate runs the
+// steps after the version in schema_version, each in its own transaction,
+// holding an advisory lock so that server processes starting together do
+// not race.
+//
+// Records are partitioned by the UTC day of their best time (corrected
+// time when the device measured its clock offset); the day partitions are
+// made on demand (ensureDay). Records whose day is far from the server's
+// clock (a laptop clock years off) land in records_default instead of
+// making a partition each. A partitioned table cannot keep (device_id,
+// record_id) unique across partitions, so record_keys does, in the same
+// transaction as the record.
+var pgMigrations = []string{
+	1: `
+CREATE TABLE tokens (
+	hash        bytea PRIMARY KEY,
+	kind        text NOT NULL,
+	institution text COLLATE "C" NOT NULL,
+	gate        text NOT NULL,
+	hint        text NOT NULL,
+	created     timestamptz NOT NULL,
+	expires     timestamptz NOT NULL,
+	used_at     timestamptz,
+	used_by     text NOT NULL DEFAULT ''
+);
+CREATE INDEX tokens_institution ON tokens (institution, created);
+
+CREATE TABLE devices (
+	id          text COLLATE "C" PRIMARY KEY,
+	public_key  bytea NOT NULL,
+	institution text COLLATE "C" NOT NULL,
+	gate        text NOT NULL,
+	name        text NOT NULL,
+	software    text NOT NULL,
+	enrolled    timestamptz NOT NULL,
+	disabled    boolean NOT NULL DEFAULT false
+);
+CREATE INDEX devices_institution ON devices (institution, enrolled);
+
+CREATE TABLE records (
+	at          timestamptz NOT NULL,         -- best time: the partition key
+	device_id   text COLLATE "C" NOT NULL,
+	record_id   uuid NOT NULL,
+	institution text COLLATE "C" NOT NULL,    -- the enrolling institution of the device
+	gate        text COLLATE "C" NOT NULL,
+	received    timestamptz NOT NULL,
+	body        bytea NOT NULL                -- the record's JSON as sent
+) PARTITION BY RANGE (at);
+CREATE TABLE records_default PARTITION OF records DEFAULT;
+CREATE INDEX records_institution ON records (institution, at);
+CREATE INDEX records_gate ON records (institution, gate, at);
+
+CREATE TABLE record_keys (
+	device_id   text COLLATE "C" NOT NULL,
+	record_id   uuid NOT NULL,
+	at          timestamptz NOT NULL,
+	institution text COLLATE "C" NOT NULL,
+	PRIMARY KEY (device_id, record_id)
+);
+
+-- Provisional passes by code hash: a status change to red or yellow flags them.
+CREATE TABLE provisional_passes (
+	code_hash   bytea NOT NULL,
+	device_id   text COLLATE "C" NOT NULL,
+	record_id   uuid NOT NULL,
+	institution text COLLATE "C" NOT NULL,
+	gate        text NOT NULL,
+	at          timestamptz NOT NULL,
+	name        text NOT NULL,
+	PRIMARY KEY (code_hash, device_id, record_id)
+);
+
+CREATE TABLE alerts (
+	institution text COLLATE "C" NOT NULL,
+	device_id   text COLLATE "C" NOT NULL,
+	record_id   uuid NOT NULL,
+	gate        text NOT NULL,
+	at          timestamptz NOT NULL,
+	code_hash   bytea NOT NULL,
+	colour      smallint NOT NULL,
+	raised      timestamptz NOT NULL,
+	name        text NOT NULL,
+	PRIMARY KEY (institution, device_id, record_id)
+);
+
+CREATE TABLE status (
+	hash    bytea PRIMARY KEY,
+	colour  smallint NOT NULL,
+	updated timestamptz NOT NULL,
+	seq     bigint NOT NULL
+);
+CREATE INDEX status_seq ON status (seq);
+CREATE TABLE status_log (
+	seq    bigint PRIMARY KEY,
+	hash   bytea NOT NULL,
+	colour smallint NOT NULL,
+	at     timestamptz NOT NULL
+);
+-- One row: the last status sequence issued and the lowest since a delta is
+-- answered for. Writers lock it, so sequences become visible in order.
+CREATE TABLE status_head (
+	one   boolean PRIMARY KEY DEFAULT true CHECK (one),
+	seq   bigint NOT NULL,
+	floor bigint NOT NULL
+);
+INSERT INTO status_head VALUES (true, 0, 0);
+
+CREATE TABLE idempotency (
+	device_id text COLLATE "C" NOT NULL,
+	key       text COLLATE "C" NOT NULL,
+	created   timestamptz NOT NULL,
+	body_hash bytea NOT NULL,
+	results   bytea NOT NULL,
+	PRIMARY KEY (device_id, key)
+);
+CREATE INDEX idempotency_created ON idempotency (created);
+
+CREATE TABLE nonces (
+	device_id text COLLATE "C" NOT NULL,
+	nonce     text COLLATE "C" NOT NULL,
+	forget    timestamptz NOT NULL,
+	PRIMARY KEY (device_id, nonce)
+);
+CREATE INDEX nonces_forget ON nonces (forget);
+
+CREATE TABLE sessions (
+	hash        bytea PRIMARY KEY,
+	institution text NOT NULL,
+	kind        text NOT NULL,
+	actor       text NOT NULL,
+	csrf        text NOT NULL,
+	expires     timestamptz NOT NULL
+);
+
+CREATE TABLE audit (
+	id          bigserial PRIMARY KEY,
+	at          timestamptz NOT NULL,
+	institution text COLLATE "C" NOT NULL,
+	actor       text NOT NULL,
+	device_id   text NOT NULL,
+	record_id   text NOT NULL,
+	reason      text NOT NULL
+);
+CREATE INDEX audit_institution ON audit (institution, at, id);
+
+CREATE TABLE trust_state (
+	one         boolean PRIMARY KEY DEFAULT true CHECK (one),
+	seq         bigint NOT NULL,
+	fingerprint text NOT NULL,
+	doc         bytea NOT NULL
+);
+`,
+}
+
+// pgMigrateLock is the advisory lock key of migrations ("hcscan" + 1).
+const pgMigrateLock = 0x6863736361_6e01
+
+// migrate brings the schema to the newest version; it returns the version.
+func migrate(ctx context.Context, pool *pgxpool.Pool) (int, error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Release()
+	// A session lock: it must outlive the transactions of the steps.
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(pgMigrateLock)); err != nil {
+		return 0, fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", int64(pgMigrateLock))
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return 0, fmt.Errorf("schema_version: %w", err)
+	}
+	var have int
+	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&have); err != nil {
+		return 0, fmt.Errorf("schema_version: %w", err)
+	}
+	if newest := len(pgMigrations) - 1; have > newest {
+		return have, fmt.Errorf("the database schema is version %d, newer than this server knows (%d): run a newer hcserver", have, newest)
+	}
+	for v := have + 1; v < len(pgMigrations); v++ {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, pgMigrations[v]); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO schema_version (version) VALUES ($1)", v)
+			return err
+		})
+		if err != nil {
+			return have, fmt.Errorf("schema version %d: %w", v, err)
+		}
+		have = v
+	}
+	return have, nil
+}
