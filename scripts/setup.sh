@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what hcscan needs to build and test, if it is missing:
 # OpenCV 4 headers (libopencv-dev) and pkg-config for gocv, tmux for the
-# screen tests. Extra packages can be named as arguments (make bench asks for
+# screen tests, the PostgreSQL server programs (postgresql: initdb, pg_ctl)
+# that the server's store tests start in a temporary directory. Extra packages can be named as arguments (make bench asks for
 # the reference decoders). On Debian/Ubuntu it uses apt (with sudo when not
 # root); elsewhere it says what to install and stops.
 set -euo pipefail
@@ -11,6 +12,7 @@ command -v go >/dev/null || { echo "setup: Go is not installed; install Go 1.26 
 command -v pkg-config >/dev/null || need+=(pkg-config)
 if ! pkg-config --exists opencv4 2>/dev/null; then need+=(libopencv-dev); fi
 command -v tmux >/dev/null || need+=(tmux)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || need+=(postgresql)
 for p in "$@"; do
 	case "$p" in
 	zxing-cpp-tools) command -v ZXingReader >/dev/null || need+=("$p") ;;

@@ -85,7 +85,7 @@ func TestBoltStore(t *testing.T) {
 func TestPostgresStore(t *testing.T) {
 	pg := startPostgres(t, false)
 	k := storeKind{name: "postgres", pg: pg, open: func(t testing.TB, cfg Config) Store {
-		return openPG(t, pg.newDatabase(t), cfg)
+		return openPG(t, pg.NewDatabase(t), cfg)
 	}}
 	for _, c := range storeSuite {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, k) })
@@ -363,7 +363,7 @@ func testSessionsExpire(t *testing.T, k storeKind) {
 func testPartitionsByDay(t *testing.T, pg *testPG) {
 	var dbURL string
 	k := storeKind{name: "postgres", open: func(t testing.TB, cfg Config) Store {
-		dbURL = pg.newDatabase(t)
+		dbURL = pg.NewDatabase(t)
 		return openPG(t, dbURL, cfg)
 	}}
 	e := newEnvOn(t, k, nil)
@@ -377,7 +377,7 @@ func testPartitionsByDay(t *testing.T, pg *testPG) {
 		t.Fatalf("upload: %+v", rr)
 	}
 	partOf := func(r healthcode.Record) string {
-		return pg.query(t, dbURL, fmt.Sprintf(`SELECT tableoid::regclass FROM records WHERE record_id = '%s'`, r.ID))
+		return pg.Query(t, dbURL, fmt.Sprintf(`SELECT tableoid::regclass FROM records WHERE record_id = '%s'`, r.ID))
 	}
 	day := func(t time.Time) string { return "records_" + t.UTC().Format("20060102") }
 	if got := partOf(today); got != day(now) {
@@ -405,7 +405,7 @@ func testPartitionsByDay(t *testing.T, pg *testPG) {
 	if got := partOf(sameDay); got != day(ahead.CorrectedTime) {
 		t.Errorf("the new record is in %q", got)
 	}
-	if n := pg.query(t, dbURL, `SELECT count(*) FROM records_default`); n != "1" {
+	if n := pg.Query(t, dbURL, `SELECT count(*) FROM records_default`); n != "1" {
 		t.Errorf("records_default holds %s records, want 1 (the old one)", n)
 	}
 	for _, r := range []healthcode.Record{today, yesterday, ahead, old, sameDay} {
@@ -440,7 +440,7 @@ func newTwin(t testing.TB, e *testEnv, st Store) *testEnv {
 func testTwoServers(t *testing.T, pg *testPG) {
 	var dbURL string
 	k := storeKind{name: "postgres", open: func(t testing.TB, cfg Config) Store {
-		dbURL = pg.newDatabase(t)
+		dbURL = pg.NewDatabase(t)
 		return openPG(t, dbURL, cfg)
 	}}
 	a := newEnvOn(t, k, nil)
@@ -553,7 +553,7 @@ func mustURL(t testing.TB, s string) *url.URL {
 // testMigrationsRunOnce: processes starting together on a new database
 // apply the schema once; a database from a newer server is refused.
 func testMigrationsRunOnce(t *testing.T, pg *testPG) {
-	dbURL := pg.newDatabase(t)
+	dbURL := pg.NewDatabase(t)
 	var wg gosync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
@@ -573,10 +573,10 @@ func testMigrationsRunOnce(t *testing.T, pg *testPG) {
 			t.Fatalf("concurrent open: %v", err)
 		}
 	}
-	if got := pg.query(t, dbURL, `SELECT version FROM schema_version ORDER BY version`); got != fmt.Sprint(len(pgMigrations)-1) {
+	if got := pg.Query(t, dbURL, `SELECT version FROM schema_version ORDER BY version`); got != fmt.Sprint(len(pgMigrations)-1) {
 		t.Errorf("schema_version rows %q, want one row %d", got, len(pgMigrations)-1)
 	}
-	pg.query(t, dbURL, `INSERT INTO schema_version (version) VALUES (999)`)
+	pg.Query(t, dbURL, `INSERT INTO schema_version (version) VALUES (999)`)
 	if _, err := OpenPG(context.Background(), dbURL, PGOptions{}); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("a database from a newer server: %v", err)
 	}

@@ -10,8 +10,23 @@ import (
 // withServer runs a change on the server's database. bbolt allows one
 // process, so when `hcserver serve` runs, the change goes through its
 // loopback admin API (address and secret in the data directory, mode
-// 0600); when no server answers, the database is opened directly.
-func withServer(dir string, offline func(*server.Server) error, online func(ctx context.Context) error) error {
+// 0600); when no server answers, the database is opened directly. A
+// PostgreSQL database (db) admits any number of processes: it is opened
+// directly.
+func withServer(dir, db string, offline func(*server.Server) error, online func(ctx context.Context) error) error {
+	if db != "" {
+		st, err := openDB(db, nil)
+		if err != nil {
+			return err
+		}
+		srv, err := server.New(server.Config{Dir: dir, Store: st})
+		if err != nil {
+			st.Close()
+			return err
+		}
+		defer srv.Close()
+		return offline(srv)
+	}
 	err := online(context.Background())
 	if err == nil || !errors.Is(err, server.ErrAdminNotRunning) {
 		return err

@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register("serve", "run the provincial server: `hcserver serve --data D --addr 127.0.0.1:8080`", runServe)
+	register("serve", "run the provincial server: `hcserver serve --data D --addr 127.0.0.1:8080 [--db postgres://...]`", runServe)
 }
 
 func runServe(args []string) int {
@@ -34,11 +34,12 @@ func runServe(args []string) int {
 func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(errOut)
-	data := fs.String("data", "", "data directory: the keys (`hcserver keys init --dir D`) and server.db")
+	data := fs.String("data", "", "data directory: the keys (`hcserver keys init --dir D`) and server.db (unless --db)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address for scanners and the portal (host:port; port 0 picks one)")
 	adminAddr := fs.String("admin-addr", "127.0.0.1:0", "loopback address for `hcserver token` and `hcserver status set` while serving")
 	cert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, serve HTTPS")
 	key := fs.String("tls-key", "", "TLS private key (PEM)")
+	db := dbFlag(fs)
 	verbose := fs.Bool("v", false, "log every batch")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -62,8 +63,15 @@ func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 	if host, _, err := net.SplitHostPort(*adminAddr); err != nil || !isLoopback(host) {
 		return fail(fmt.Errorf("--admin-addr %q must be a loopback address", *adminAddr))
 	}
-	srv, err := server.New(server.Config{Dir: *data, Logger: log})
+	st, err := openDB(*db, log)
 	if err != nil {
+		return fail(err)
+	}
+	srv, err := server.New(server.Config{Dir: *data, Logger: log, Store: st})
+	if err != nil {
+		if st != nil {
+			st.Close()
+		}
 		return fail(err)
 	}
 	defer srv.Close()
@@ -95,7 +103,11 @@ func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 		go func() { errc <- pub.Serve(ln) }()
 	}
 	go func() { errc <- admin.Serve(adminLn) }()
-	fmt.Fprintf(out, "serving scanners and the portal on %s://%s/ (trust list sequence %d)\n", scheme, ln.Addr(), srv.TrustSeq())
+	store := "bbolt file " + *data + "/server.db"
+	if st != nil {
+		store = "PostgreSQL"
+	}
+	fmt.Fprintf(out, "serving scanners and the portal on %s://%s/ (trust list sequence %d; store: %s)\n", scheme, ln.Addr(), srv.TrustSeq(), store)
 	fmt.Fprintf(out, "admin API on http://%s (loopback; secret in %s)\n", adminLn.Addr(), *data)
 	fmt.Fprintf(out, "root key fingerprint (scanners pin this): %s\n", healthcode.Fingerprint(srv.Keys().Root.Public().(ed25519.PublicKey)))
 

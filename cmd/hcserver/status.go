@@ -30,6 +30,7 @@ func status(args []string, in io.Reader, out, errOut io.Writer) int {
 	hash := fs.String("code-hash", "", "the code hash (32 hex digits) as scanners record it")
 	colour := fs.String("colour", "", "the new colour: green, yellow or red")
 	file := fs.String("file", "", "a file of lines `HASH COLOUR` (# comments; - for standard input)")
+	db := dbFlag(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage
 	}
@@ -67,7 +68,7 @@ func status(args []string, in io.Reader, out, errOut io.Writer) int {
 		changes = []server.StatusChange{ch}
 	}
 	var rep server.AdminStatusReply
-	err := withServer(*data, func(s *server.Server) error {
+	err := withServer(*data, *db, func(s *server.Server) error {
 		var err error
 		rep.Seq, rep.Alerts, err = s.SetStatus(changes)
 		return err

@@ -24,6 +24,8 @@ func token(args []string, out, errOut io.Writer) int {
 	inst := fs.String("institution", "", "the institution the token is for")
 	gate := fs.String("gate", "", "the gate a scanner enrolled with this token stands at")
 	portal := fs.Bool("portal", false, "make a portal login token for the institution instead of an enrolment token")
+	tracing := fs.Bool("tracing", false, "make a portal login for provincial tracing staff: it may also open the sealed identities of manual entries (audited)")
+	db := dbFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -34,16 +36,22 @@ func token(args []string, out, errOut io.Writer) int {
 	case *inst == "":
 		fmt.Fprintln(errOut, "hcserver token: --institution is required")
 		return exitUsage
-	case !*portal && *gate == "":
-		fmt.Fprintln(errOut, "hcserver token: --gate is required for an enrolment token (or use --portal)")
+	case *portal && *tracing:
+		fmt.Fprintln(errOut, "hcserver token: give --portal or --tracing, not both")
+		return exitUsage
+	case !*portal && !*tracing && *gate == "":
+		fmt.Fprintln(errOut, "hcserver token: --gate is required for an enrolment token (or use --portal or --tracing)")
 		return exitUsage
 	}
 	req := server.AdminTokenRequest{Kind: server.TokenEnroll, Institution: *inst, Gate: *gate}
 	if *portal {
 		req.Kind, req.Gate = server.TokenPortal, ""
 	}
+	if *tracing {
+		req.Kind, req.Gate = server.TokenTracing, ""
+	}
 	var text string
-	err := withServer(*data, func(s *server.Server) error {
+	err := withServer(*data, *db, func(s *server.Server) error {
 		t, _, err := s.NewToken(req.Kind, req.Institution, req.Gate)
 		text = t
 		return err

@@ -1,4 +1,9 @@
-package server
+// Package pgtest starts a real PostgreSQL server for tests and benchmarks:
+// initdb and pg_ctl from the postgresql package, a data directory in
+// t.TempDir(), listening only on a unix socket in that directory (no TCP
+// port to collide on), stopped in t.Cleanup. Without the programs the test
+// fails and says to run `make test` (whose setup installs them).
+package pgtest
 
 import (
 	"context"
@@ -16,10 +21,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// testPG is a real PostgreSQL server started for a test: initdb and pg_ctl
-// from the postgresql package, a data directory in t.TempDir(), listening
-// only on a unix socket in that directory (no TCP port to collide on).
-type testPG struct {
+// Server is a PostgreSQL server started for a test.
+type Server struct {
 	bin  string // directory of initdb, pg_ctl
 	dir  string // socket directory
 	data string
@@ -28,7 +31,7 @@ type testPG struct {
 }
 
 // pgBinDir finds the PostgreSQL server programs.
-func pgBinDir() (string, error) {
+func binDir() (string, error) {
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Slice(dirs, func(i, j int) bool { // newest major version first
 		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[i])))
@@ -48,7 +51,7 @@ func pgBinDir() (string, error) {
 
 // pgCommand runs a PostgreSQL program, as the postgres user when the test
 // runs as root (PostgreSQL refuses to run as root).
-func (p *testPG) command(name string, args ...string) *exec.Cmd {
+func (p *Server) command(name string, args ...string) *exec.Cmd {
 	prog := filepath.Join(p.bin, name)
 	if os.Geteuid() == 0 {
 		return exec.Command("runuser", append([]string{"-u", "postgres", "--", prog}, args...)...)
@@ -56,16 +59,16 @@ func (p *testPG) command(name string, args ...string) *exec.Cmd {
 	return exec.Command(prog, args...)
 }
 
-// startPostgres starts a PostgreSQL server for t, stopped in t.Cleanup.
+// Start starts a PostgreSQL server for t, stopped in t.Cleanup.
 // durable keeps fsync on (benchmarks); tests turn it off for speed.
-func startPostgres(t testing.TB, durable bool) *testPG {
+func Start(t testing.TB, durable bool) *Server {
 	t.Helper()
-	bin, err := pgBinDir()
+	bin, err := binDir()
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	p := &testPG{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
+	p := &Server{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -101,20 +104,20 @@ func startPostgres(t testing.TB, durable bool) *testPG {
 	return p
 }
 
-// url is the connection string of a database of this server.
-func (p *testPG) url(db string) string {
+// URL is the connection string of a database of this server.
+func (p *Server) URL(db string) string {
 	return fmt.Sprintf("host=%s port=5432 user=hcscan dbname=%s sslmode=disable", p.dir, db)
 }
 
-// newDatabase makes an empty database and returns its connection string.
-func (p *testPG) newDatabase(t testing.TB) string {
+// NewDatabase makes an empty database and returns its connection string.
+func (p *Server) NewDatabase(t testing.TB) string {
 	t.Helper()
 	p.mu.Lock()
 	p.n++
 	name := fmt.Sprintf("hcscan_%d", p.n)
 	p.mu.Unlock()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, p.url("postgres"))
+	conn, err := pgx.Connect(ctx, p.URL("postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,21 +125,12 @@ func (p *testPG) newDatabase(t testing.TB) string {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatal(err)
 	}
-	return p.url(name)
+	return p.URL(name)
 }
 
-// openPG opens a PGStore on url for t, closed in t.Cleanup unless a server closes it first.
-func openPG(t testing.TB, url string, cfg Config) *PGStore {
-	t.Helper()
-	st, err := OpenPG(context.Background(), url, PGOptions{StatusHistory: cfg.StatusHistory, Now: cfg.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-// psql runs one SQL statement on url and returns its text output.
-func (p *testPG) query(t testing.TB, url, sql string) string {
+// Query runs one SQL statement on url and returns its rows as text, one
+// line a row, columns separated by |.
+func (p *Server) Query(t testing.TB, url, sql string) string {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"hcscan/healthcode"
+	"hcscan/internal/pgtest"
+)
+
+// startServeArgs runs `hcserver serve` with args and returns its URL and
+// first line.
+func startServeArgs(t *testing.T, args ...string) (*exec.Cmd, string, string) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "hcserver"), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("serve printed nothing: %v\n%s", err, stderr.String())
+	}
+	m := regexp.MustCompile(`on (https?://[^/ ]+)/`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("serve's first line %q names no address", line)
+	}
+	go io.Copy(io.Discard, stdout)
+	return cmd, m[1], line
+}
+
+// TestServeOnPostgres: two real `hcserver serve --db` processes on one
+// PostgreSQL database, tokens and colours set with `--db` while they run;
+// one is killed and the other serves on.
+func TestServeOnPostgres(t *testing.T) {
+	pg := pgtest.Start(t, false)
+	db := pg.NewDatabase(t)
+	data := filepath.Join(t.TempDir(), "prov")
+	if _, stderr, code := run(t, "", "hcserver", "keys", "init", "--dir", data); code != 0 {
+		t.Fatalf("keys init: %s", stderr)
+	}
+	a, urlA, line := startServeArgs(t, "--data", data, "--db", db)
+	if !strings.Contains(line, "store: PostgreSQL") {
+		t.Errorf("first line %q does not name the store", line)
+	}
+	_, urlB, _ := startServeArgs(t, "--data", data, "--db", db)
+
+	tok, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--db", db, "--institution", "第一中学", "--gate", "北门")
+	if code != 0 || strings.TrimSpace(tok) == "" {
+		t.Fatalf("token --db: %d %s", code, stderr)
+	}
+	rep, key := enrolOver(t, urlA, strings.TrimSpace(tok))
+	if len(rep.SealKey) != 32 {
+		t.Errorf("enrolment reply has no seal key")
+	}
+	h := healthcode.CodeHash{9, 8, 7}
+	out, stderr, code := run(t, "", "hcserver", "status", "set", "--data", data, "--db", db, "--code-hash", h.String(), "--colour", "red")
+	if code != 0 || !strings.Contains(out, "status sequence 1") {
+		t.Fatalf("status set --db: %d %q %s", code, out, stderr)
+	}
+	if c := liveColour(t, urlB, rep, key, h); c != healthcode.Red {
+		t.Errorf("live colour on the second process %v, want red", c)
+	}
+	if tr, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--db", db, "--institution", "第一中学", "--tracing"); code != 0 || strings.TrimSpace(tr) == "" {
+		t.Errorf("tracing token: %d %s", code, stderr)
+	}
+	a.Process.Kill()
+	a.Wait()
+	if c := liveColour(t, urlB, rep, key, healthcode.CodeHash{1}); c != healthcode.ColourUnknown {
+		t.Errorf("unknown code after the first process died: %v", c)
+	}
+	if _, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--db", "host=/nonexistent dbname=x", "--institution", "x", "--portal"); code != exitUsage || !strings.Contains(stderr, "postgres") {
+		t.Errorf("unreachable database: %d %q", code, stderr)
+	}
+}
