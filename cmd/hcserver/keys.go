@@ -52,6 +52,7 @@ func runKeys(args []string) int {
 	fmt.Printf("issuers: %s\n", joinRegions(k.Regions()))
 	fmt.Printf("root key fingerprint (scanners pin this): %s\n", healthcode.Fingerprint(k.Root.Public().(ed25519.PublicKey)))
 	fmt.Printf("trust list: %s/trust.json\n", *dir)
+	fmt.Printf("sealing key for manual entries: %s/seal.pub (scanners get it at enrolment; seal.key opens them)\n", *dir)
 	return exitOK
 }
 
