@@ -44,8 +44,8 @@ func (w *markWriter) await(text string) <-chan struct{} {
 	return w.hit
 }
 
-// benchProgram runs the real screen (real store, real verification) as the
-// scanner does: 120 frames a second at most, output to a terminal stand-in.
+// benchProgram runs the real screen (real store, real verification) as
+// hcscan run does (tui.Immediate), output to a terminal stand-in.
 func benchProgram(b *testing.B, adjust func(*Settings)) (*tea.Program, *markWriter, *world, testStore) {
 	b.Helper()
 	w := newWorld(b)
@@ -57,7 +57,8 @@ func benchProgram(b *testing.B, adjust func(*Settings)) (*tea.Program, *markWrit
 	}
 	m := New(context.Background(), Deps{Store: st, Verify: w.verify}, set)
 	out := &markWriter{}
-	p := tea.NewProgram(m, tea.WithInput(&bytes.Buffer{}), tea.WithOutput(out), tea.WithFPS(120), tea.WithoutSignals())
+	// As hcscan run draws: the screen's own change-driven drawing.
+	p := tea.NewProgram(NewImmediate(m, out), tea.WithoutRenderer(), tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutSignals())
 	done := make(chan struct{})
 	go func() { defer close(done); _, _ = p.Run() }()
 	b.Cleanup(func() { p.Quit(); <-done })
@@ -70,7 +71,7 @@ func benchProgram(b *testing.B, adjust func(*Settings)) (*tea.Program, *markWrit
 
 // BenchmarkScreenVerdict measures a scan's arrival (as the camera feed
 // delivers it) to the verdict being written to the terminal: verification,
-// the policy, the update and the frame, at the gate's 80×24. Each person
+// the policy, the update and the drawing, at the gate's 80×24. Each person
 // has a distinct name, whose appearance on the terminal marks the verdict.
 func BenchmarkScreenVerdict(b *testing.B) {
 	p, out, w, st := benchProgram(b, func(s *Settings) { s.Policy.TakeTemperature = false; s.AutoNext = time.Minute })
@@ -125,4 +126,3 @@ func BenchmarkIdleCPU(b *testing.B) {
 	}
 }
 
-var _ io.Writer = (*markWriter)(nil)

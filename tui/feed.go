@@ -17,7 +17,13 @@ type scanMsg struct{ scan Scan }
 type scanFeedClosedMsg struct{}
 type syncStateMsg struct{ state SyncState }
 type syncFeedClosedMsg struct{}
-type tickMsg time.Time
+// tickMsg is the once-a-second clock, with the counters read on the way
+// (one message, one redraw a second while idle).
+type tickMsg struct {
+	at    time.Time
+	stats Stats
+	err   error
+}
 type previewTickMsg struct{}
 type statsMsg struct {
 	stats Stats
@@ -50,11 +56,20 @@ func waitForSync(ch <-chan SyncState) tea.Cmd {
 	}
 }
 
-// tick drives the clock, the status bar refresh and the idle lock: once a
-// second, aligned to the wall clock so the shown time never lags.
-func tick(now time.Time) tea.Cmd {
-	d := time.Second - time.Duration(now.Nanosecond())
-	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
+// tick drives the clock, the status bar refresh and the idle lock: every
+// few seconds (the counters also refresh after each save), aligned to the
+// wall clock so the shown minute never lags by more than that.
+// tickEvery is the idle screen's refresh: each redraw costs CPU a laptop
+// on battery would rather keep.
+const tickEvery = 5 * time.Second
+
+func tick(now time.Time, st RecordStore, clock func() time.Time) tea.Cmd {
+	d := tickEvery - time.Duration(now.UnixNano()%int64(tickEvery))
+	return tea.Tick(d, func(time.Time) tea.Msg {
+		t := clock()
+		s, err := st.Stats(t)
+		return tickMsg{t, s, err}
+	})
 }
 
 func previewTick() tea.Cmd {

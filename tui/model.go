@@ -62,6 +62,7 @@ type Model struct {
 	records recordsModel
 	syncv   syncModel
 
+	footerMemo   footerCache
 	wedge        wedge
 	notice       string
 	lastActivity time.Time
@@ -95,7 +96,7 @@ func New(ctx context.Context, deps Deps, set Settings) *Model {
 
 // Init starts the clock and the feeds.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tick(m.c.now()), loadStats(m.deps.Store, m.c.now())}
+	cmds := []tea.Cmd{tick(m.c.now(), m.deps.Store, m.c.now), loadStats(m.deps.Store, m.c.now())}
 	if m.deps.Camera != nil {
 		cmds = append(cmds, waitForScan(m.deps.Camera.Scans()))
 	}
@@ -123,14 +124,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Width = msg.Width
 		return m, nil
 	case tickMsg:
-		now := m.c.now()
+		now := msg.at
+		if msg.err != nil {
+			m.c.log.Error("read counters", "err", msg.err)
+		} else {
+			m.stats = msg.stats
+		}
 		if m.deps.Camera != nil {
 			m.cam = m.deps.Camera.Status()
 		}
 		if set := m.c.set; set.IdleLock > 0 && m.operator != "" && m.screen == screenReady && now.Sub(m.lastActivity) >= set.IdleLock {
 			m.lockScreen()
 		}
-		return m, tea.Batch(tick(now), loadStats(m.deps.Store, now))
+		return m, tick(now, m.deps.Store, m.c.now)
 	case statsMsg:
 		if msg.err != nil {
 			m.c.log.Error("read counters", "err", msg.err)

@@ -106,7 +106,7 @@ func statusBar(c *common, in barInfo) string {
 	counts := fmt.Sprintf("%s %s %d · %s %d · %s %d · %s %d", c.T("today"), c.T("passed"), st.Passed, c.T("stopped"), st.Stopped,
 		c.T("fever"), st.Fever, c.T("invalid"), st.Invalid)
 	add(s.StatusBar, counts)
-	add(s.StatusBar, now.Format("15:04:05"))
+	add(s.StatusBar, now.Format("15:04"))
 
 	sep := s.Faint.Render(" │ ")
 	sepW := lipgloss.Width(sep)

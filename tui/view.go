@@ -159,9 +159,30 @@ func (m *Model) bindings() []key.Binding {
 }
 
 func (m *Model) footer() string {
+	k := footerKey{m.screen, m.check.step, m.c.lang, m.c.width}
+	if m.footerMemo.ok && m.footerMemo.key == k {
+		return m.footerMemo.text
+	}
 	h := m.help
 	h.Width = m.c.width
-	return h.ShortHelpView(m.shortBindings())
+	text := h.ShortHelpView(m.shortBindings())
+	m.footerMemo = footerCache{k, text, true}
+	return text
+}
+
+// footerKey is what the footer depends on; the idle screen redraws every
+// second, the footer need not be rebuilt each time.
+type footerKey struct {
+	screen screen
+	step   checkStep
+	lang   string
+	width  int
+}
+
+type footerCache struct {
+	key  footerKey
+	text string
+	ok   bool
 }
 
 // shortBindings shows each key's help in the interface language only.

@@ -141,13 +141,51 @@ func openScreen(sc screenConfig) int {
 	}
 	defer closeScreen()
 	log.Info("scanner screen open", "data", sc.dataPath, "camera", cfg.Camera.Source)
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx), tea.WithFPS(120))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+	if err := runTerminal(ctx, m, out); err != nil {
 		log.Error("screen", "err", err)
 		return fail(err)
 	}
 	log.Info("scanner screen closed")
 	return exitOK
+}
+
+// runTerminal runs the screen in the terminal: raw input, the screen's
+// own change-driven drawing (tui.Immediate), the size at start and on
+// every resize. The terminal is restored however the program ends.
+func runTerminal(ctx context.Context, m *tui.Model, out *ttyOut) error {
+	state, err := term.MakeRaw(os.Stdin.Fd())
+	if err != nil {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	defer term.Restore(os.Stdin.Fd(), state)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	scr := tui.NewImmediate(m, out)
+	defer scr.Close()
+	p := tea.NewProgram(scr, tea.WithoutRenderer(), tea.WithInput(os.Stdin), tea.WithContext(ctx), tea.WithoutSignalHandler())
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	defer signal.Stop(winch)
+	sendSize := func() {
+		if w, h, err := term.GetSize(out.Fd()); err == nil {
+			p.Send(tea.WindowSizeMsg{Width: w, Height: h})
+		}
+	}
+	go func() {
+		sendSize()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-winch:
+				sendSize()
+			}
+		}
+	}()
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // buildScreen wires the screen to the parts: the store, the verifier over
