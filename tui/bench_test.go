@@ -125,4 +125,3 @@ func BenchmarkIdleCPU(b *testing.B) {
 		benchfig.Record(b, "idle_cpu_percent", 100*cpu.Seconds()/wall.Seconds(), "%")
 	}
 }
-

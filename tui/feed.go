@@ -17,6 +17,7 @@ type scanMsg struct{ scan Scan }
 type scanFeedClosedMsg struct{}
 type syncStateMsg struct{ state SyncState }
 type syncFeedClosedMsg struct{}
+
 // tickMsg is the once-a-second clock, with the counters read on the way
 // (one message, one redraw a second while idle).
 type tickMsg struct {
