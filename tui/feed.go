@@ -18,8 +18,8 @@ type scanFeedClosedMsg struct{}
 type syncStateMsg struct{ state SyncState }
 type syncFeedClosedMsg struct{}
 
-// tickMsg is the once-a-second clock, with the counters read on the way
-// (one message, one redraw a second while idle).
+// tickMsg is the status bar's clock, with the counters read on the way
+// (one message, one redraw per tick while idle).
 type tickMsg struct {
 	at    time.Time
 	stats Stats
