@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -153,6 +154,25 @@ func TestScreenFlow(t *testing.T) {
 	enter()
 	wait(saved)
 
+	// 9. a person without a code: manual entry, sealed to the province key.
+	time.Sleep(300 * time.Millisecond) // back to ready
+	tm.Type("m")
+	wait("Manual entry")
+	tm.Type("Wang Laoshi")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("110105194501019876")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("13912345678")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("elderly, no phone")
+	enter()
+	wait("identity sealed")
+	tm.Type("36.3")
+	enter()
+	wait(choose)
+	enter()
+	wait(saved)
+
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	stop()
@@ -183,6 +203,13 @@ func TestScreenFlow(t *testing.T) {
 		if r.Operator != "demo" || r.DeviceID == "" || r.Gate == "" {
 			t.Errorf("record %s lacks operator, device or gate: %+v", r.ID, r)
 		}
+		if r.Manual {
+			if r.Name != "W*** L*****" || r.IDMasked != "110***********9876" || len(r.Sealed) == 0 || r.ManualReason != "elderly, no phone" ||
+				r.Temperature != 363 || r.Disposition != healthcode.DispositionPass {
+				t.Errorf("manual entry: %+v", r)
+			}
+			continue
+		}
 		if r.Reason == healthcode.ReasonUnknownIssuer {
 			forged++
 			if r.Verdict != healthcode.VerdictInvalid || r.Disposition != healthcode.DispositionPersuadeReturn || r.Temperature != 0 {
@@ -209,7 +236,18 @@ func TestScreenFlow(t *testing.T) {
 			t.Errorf("%s: %d records, want exactly 1", name, seen[name])
 		}
 	}
-	if len(es) != 8 {
-		t.Errorf("%d records, want 8", len(es))
+	if len(es) != 9 {
+		t.Errorf("%d records, want 9", len(es))
+	}
+	// The typed identity is only in the sealed box: neither the name, the ID
+	// number nor the phone is anywhere in the data file.
+	raw, err := os.ReadFile(w.DataPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"Wang Laoshi", "110105194501019876", "13912345678"} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("the data file holds %q in clear", secret)
+		}
 	}
 }
