@@ -135,8 +135,16 @@ func (m signInModel) View(width, height int) string {
 		b = append(b, s.Label.Render(c.T("signin.pin")+": ")+m.pin.View())
 	} else {
 		b = append(b, s.Title.Render(c.T("app")+" · "+c.T("signin")), "")
-		b = append(b, s.Label.Render(c.T("signin.name")+": ")+m.name.View())
-		b = append(b, s.Label.Render(c.T("signin.pin")+":    ")+m.pin.View())
+		// The marker shows where typing goes even without colour (NO_COLOR),
+		// where the text cursor may be invisible.
+		mark := func(f int) string {
+			if m.focus == f {
+				return "› "
+			}
+			return "  "
+		}
+		b = append(b, mark(0)+s.Label.Render(c.T("signin.name")+": ")+m.name.View())
+		b = append(b, mark(1)+s.Label.Render(c.T("signin.pin")+":    ")+m.pin.View())
 		b = append(b, "", s.Faint.Render(c.T("signin.hint")))
 		if c.set.Banner != "" {
 			b = append(b, "", s.Warn.Render(c.set.Banner))
