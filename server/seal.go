@@ -13,12 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"hcscan/store"
+	"hcscan/healthcode"
 )
 
 // The province's sealing key: a scanner seals the name, ID number and
 // phone typed for a manual entry (someone without a phone) to its public
-// half at once (store.SealIdentity, NaCl anonymous box), so the laptop
+// half at once (healthcode.SealIdentity, NaCl anonymous box), so the laptop
 // keeps only the masked form. Only this server holds the private half; a
 // tracing login opens one record's identity at a time, and every opening
 // is written to the audit list first.
@@ -109,33 +109,33 @@ const maxReasonLen = 200
 // institution for actor, with the reason they gave. The opening is written
 // to the audit list before the identity is returned; when that fails,
 // nothing is returned.
-func (s *Server) OpenIdentity(institution, actor, deviceID, recordID, reason string) (store.SealedIdentity, StoredRecord, error) {
+func (s *Server) OpenIdentity(institution, actor, deviceID, recordID, reason string) (healthcode.SealedIdentity, StoredRecord, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > maxReasonLen || strings.ContainsRune(reason, 0) {
-		return store.SealedIdentity{}, StoredRecord{}, ErrNoReason
+		return healthcode.SealedIdentity{}, StoredRecord{}, ErrNoReason
 	}
 	rec, err := s.store.Record(deviceID, recordID)
 	if err != nil {
-		return store.SealedIdentity{}, rec, err
+		return healthcode.SealedIdentity{}, rec, err
 	}
 	if rec.DeviceInstitution != institution {
-		return store.SealedIdentity{}, StoredRecord{}, ErrNotFound
+		return healthcode.SealedIdentity{}, StoredRecord{}, ErrNotFound
 	}
 	if len(rec.Sealed) == 0 {
-		return store.SealedIdentity{}, rec, ErrNotSealed
+		return healthcode.SealedIdentity{}, rec, ErrNotSealed
 	}
 	var priv, pub [32]byte
 	copy(priv[:], s.keys.Seal.Bytes())
 	copy(pub[:], s.keys.SealPublic())
-	id, err := store.OpenIdentity(rec.Sealed, &pub, &priv)
+	id, err := healthcode.OpenIdentity(rec.Sealed, &pub, &priv)
 	clear(priv[:])
 	if err != nil {
 		s.log.Warn("sealed identity does not open", "device", deviceID, "record", recordID, "err", err)
-		return store.SealedIdentity{}, rec, err
+		return healthcode.SealedIdentity{}, rec, err
 	}
 	a := AuditEntry{Time: s.now().UTC(), Institution: institution, Actor: actor, DeviceID: deviceID, RecordID: recordID, Reason: reason}
 	if err := s.store.AddAudit(a); err != nil {
-		return store.SealedIdentity{}, rec, fmt.Errorf("audit: %w", err)
+		return healthcode.SealedIdentity{}, rec, fmt.Errorf("audit: %w", err)
 	}
 	s.log.Info("sealed identity opened", "institution", institution, "actor", actor, "device", deviceID, "record", recordID, "reason", reason)
 	return id, rec, nil

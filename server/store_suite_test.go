@@ -248,7 +248,7 @@ func testSealedIdentity(t *testing.T, k storeKind) {
 	}
 	var devPriv [32]byte
 	copy(devPriv[:], saved.Key.Seed())
-	if _, err := store.OpenIdentity(sealed, &pub, &devPriv); err == nil {
+	if _, err := healthcode.OpenIdentity(sealed, &pub, &devPriv); err == nil {
 		t.Error("the device's own key opened the sealed identity")
 	}
 

@@ -245,11 +245,11 @@ func TestSealedManualEntryKeepsOnlyMaskedForm(t *testing.T) {
 	}
 	// The scanner cannot open it with a key of its own; the province can.
 	otherPub, otherPriv, _ := box.GenerateKey(rand.Reader)
-	if _, err := OpenIdentity(got.Record.Sealed, otherPub, otherPriv); err == nil {
+	if _, err := healthcode.OpenIdentity(got.Record.Sealed, otherPub, otherPriv); err == nil {
 		t.Fatal("another key opened the sealed identity")
 	}
-	si, err := OpenIdentity(got.Record.Sealed, provPub, provPriv)
-	if err != nil || si != (SealedIdentity{name, id, phone}) {
+	si, err := healthcode.OpenIdentity(got.Record.Sealed, provPub, provPriv)
+	if err != nil || si != (SealedIdentity{Name: name, ID: id, Phone: phone}) {
 		t.Fatalf("province opened %+v, %v", si, err)
 	}
 	if _, err := SealIdentity(nil, name, id, phone); err == nil {
