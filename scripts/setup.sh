@@ -2,8 +2,9 @@
 # Installs what hcscan needs to build and test, if it is missing:
 # OpenCV 4 headers (libopencv-dev) and pkg-config for gocv, tmux for the
 # screen tests, the PostgreSQL server programs (postgresql: initdb, pg_ctl)
-# that the server's store tests start in a temporary directory. Extra packages can be named as arguments (make bench asks for
-# the reference decoders). On Debian/Ubuntu it uses apt (with sudo when not
+# that the server's store tests start in a temporary directory. Extra
+# packages can be named as arguments (make bench asks for the reference
+# decoders). On Debian/Ubuntu it uses apt (with sudo when not
 # root); elsewhere it says what to install and stops.
 set -euo pipefail
 
