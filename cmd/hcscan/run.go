@@ -64,7 +64,7 @@ func runRun(args []string) int {
 		data = filepath.Join(cfg.Data.Dir, "hcscan.db")
 	}
 	sc := screenConfig{cfg: cfg, dataPath: data, trustPath: *trustFlag, rootPath: *rootFlag}
-	return openScreen(sc)
+	return openScreen(context.Background(), sc)
 }
 
 // screenConfig is what the scanner screen is opened with.
@@ -111,7 +111,9 @@ func openLog(cfg Config, dataPath string) (*slog.Logger, io.Closer, error) {
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), f, nil
 }
 
-func openScreen(sc screenConfig) int {
+// openScreen runs the scanner screen until the operator quits, SIGTERM
+// comes or ctx ends.
+func openScreen(ctx context.Context, sc screenConfig) int {
 	cfg := sc.cfg
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "hcscan:", err)
@@ -126,7 +128,7 @@ func openScreen(sc screenConfig) int {
 	}
 	defer logFile.Close()
 
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	ctx, cancel := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer cancel()
 
 	st, err := store.Open(sc.dataPath, store.Options{Logger: log})
