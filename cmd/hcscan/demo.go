@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,15 +11,15 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	gosync "sync"
+	"syscall"
 	"time"
 
 	"hcscan/healthcode"
 	"hcscan/internal/qrimage"
-	"hcscan/server"
 	"hcscan/store"
 	hcsync "hcscan/sync"
 	"hcscan/tui"
@@ -44,21 +42,18 @@ type demoWorld struct {
 	DataPath string // the scanner's data file
 	Frames   string // the image folder the camera plays
 	Log      string
+	Province string // the server's data directory (its keys in keys/)
 	People   []demoPerson
 	Operator string
 	PIN      string
-	srv      *server.Server
-	http     *http.Server
-	URL      string
+	URL      string // the provincial server
+	server   *serverProcess
 }
 
-// Close stops the local provincial server.
+// Close stops the local provincial server and waits for it.
 func (w *demoWorld) Close() {
-	if w.http != nil {
-		w.http.Close()
-	}
-	if w.srv != nil {
-		w.srv.Close()
+	if w != nil {
+		w.server.Stop()
 	}
 }
 
@@ -87,86 +82,81 @@ type demoPacing struct {
 	FramesPerPerson, GapFrames, LeadFrames int
 }
 
-// buildDemo makes a province (keys, a server on 127.0.0.1), enrols a
-// scanner in dir, adds an operator, issues the people's codes and renders
-// them into an image folder. The caller closes the world.
-func buildDemo(ctx context.Context, dir string, pace demoPacing, log *slog.Logger) (*demoWorld, error) {
-	w := &demoWorld{Dir: dir, DataPath: filepath.Join(dir, "scanner", "hcscan.db"), Frames: filepath.Join(dir, "video"),
-		Log: filepath.Join(dir, "scanner", "hcscan.log"), Operator: "demo", PIN: "1234"}
-	srvDir := filepath.Join(dir, "province")
-	keys, err := server.InitKeys(filepath.Join(srvDir, "keys"), server.DefaultRegions)
-	if err != nil {
-		return nil, err
-	}
-	if w.srv, err = server.New(server.Config{Dir: srvDir, Logger: log}); err != nil {
-		return nil, fmt.Errorf("provincial server: %w", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("provincial server: %w", err)
-	}
-	w.URL = "http://" + ln.Addr().String()
-	w.http = server.NewHTTPServer(ln.Addr().String(), w.srv.Handler(), log)
-	go w.http.Serve(ln)
+// demoOptions says how to build the demo world.
+type demoOptions struct {
+	Dir       string
+	HCServer  string // the hcserver program
+	Pace      demoPacing
+	Log       *slog.Logger
+	ServerLog io.Writer // what the server child prints
+}
 
-	token, _, err := w.srv.NewToken(server.TokenEnroll, "第一中学 No.1 School", "东门 East gate")
-	if err != nil {
-		w.Close()
-		return nil, err
+// buildDemo makes a province with the hcserver program (keys, the people's
+// codes, `hcserver serve` on 127.0.0.1 as a child process, an enrolment
+// token), enrols a scanner in dir, adds an operator and renders the codes
+// into an image folder. The caller closes the world, also after an error.
+func buildDemo(ctx context.Context, o demoOptions) (*demoWorld, error) {
+	dir := o.Dir
+	w := &demoWorld{Dir: dir, DataPath: filepath.Join(dir, "scanner", "hcscan.db"), Frames: filepath.Join(dir, "video"),
+		Log: filepath.Join(dir, "scanner", "hcscan.log"), Province: filepath.Join(dir, "province"), Operator: "demo", PIN: "1234"}
+	keys := filepath.Join(w.Province, "keys")
+	if _, err := hcserver(ctx, o.HCServer, "keys", "init", "--dir", keys); err != nil {
+		return w, err
 	}
-	st, err := store.Open(w.DataPath, store.Options{Logger: log})
+	// A second province nobody trusts, for the forged code.
+	forger := filepath.Join(dir, "forger", "keys")
+	if _, err := hcserver(ctx, o.HCServer, "keys", "init", "--dir", forger, "--regions", "110000"); err != nil {
+		return w, err
+	}
+	var err error
+	if w.People, err = demoPeople(ctx, o.HCServer, keys, forger, time.Now()); err != nil {
+		return w, err
+	}
+	if err := renderFrames(w.Frames, w.People, o.Pace); err != nil {
+		return w, err
+	}
+	serverLog := o.ServerLog
+	if serverLog == nil {
+		serverLog = io.Discard
+	}
+	// --db= keeps the demo on its own bbolt file even when $HCSERVER_DB names a PostgreSQL database.
+	if w.server, err = startServer(ctx, o.HCServer, []string{"--data", w.Province, "--addr", "127.0.0.1:0", "--db="}, serverLog); err != nil {
+		return w, fmt.Errorf("provincial server: %w", err)
+	}
+	w.URL = w.server.URL
+	token, err := hcserver(ctx, o.HCServer, "token", "--data", w.Province, "--db=",
+		"--institution", "第一中学 No.1 School", "--gate", "东门 East gate")
 	if err != nil {
-		w.Close()
-		return nil, err
+		return w, err
+	}
+	st, err := store.Open(w.DataPath, store.Options{Logger: o.Log})
+	if err != nil {
+		return w, err
 	}
 	defer st.Close()
 	if _, err := hcsync.Enroll(ctx, st, hcsync.EnrollOptions{ServerURL: w.URL, Token: token, Name: "demo laptop"}); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("enrol the demo scanner: %w", err)
+		return w, fmt.Errorf("enrol the demo scanner: %w", err)
 	}
 	if err := st.AddOperator(w.Operator, w.PIN); err != nil {
-		w.Close()
-		return nil, err
+		return w, err
 	}
-	client, err := hcsync.New(st, hcsync.Options{Logger: log})
+	client, err := hcsync.New(st, hcsync.Options{Logger: o.Log})
 	if err != nil {
-		w.Close()
-		return nil, err
+		return w, err
 	}
 	if _, err := client.SyncOnce(ctx, nil); err != nil { // trust and status lists into the cache
-		w.Close()
-		return nil, fmt.Errorf("first sync of the demo scanner: %w", err)
-	}
-	if w.People, err = demoPeople(keys, time.Now()); err != nil {
-		w.Close()
-		return nil, err
-	}
-	if err := renderFrames(w.Frames, w.People, pace); err != nil {
-		w.Close()
-		return nil, err
+		return w, fmt.Errorf("first sync of the demo scanner: %w", err)
 	}
 	return w, nil
 }
 
-func demoPeople(keys *server.Keys, now time.Time) ([]demoPerson, error) {
-	issue := func(region healthcode.Region, colour healthcode.Colour, name, id, lang string, issued time.Time) (string, error) {
-		is, err := keys.Issuer(region)
-		if err != nil {
-			return "", err
-		}
-		c, err := healthcode.NewClaims(rand.Reader, region, colour, name, id, lang, issued, 72*time.Hour)
-		if err != nil {
-			return "", err
-		}
-		return is.Issue(rand.Reader, c)
-	}
-	_, forgerKey, _ := ed25519.GenerateKey(rand.Reader)
-	forger := healthcode.Issuer{Region: 110000, Key: forgerKey}
+// demoPeople issues the people's codes with `hcserver issue`: from the
+// province's keys, and the forged one from the forger's.
+func demoPeople(ctx context.Context, bin, keys, forger string, now time.Time) ([]demoPerson, error) {
 	type spec struct {
 		label    string
-		region   healthcode.Region
-		colour   healthcode.Colour
+		region   string
+		colour   string
 		name, id string
 		lang     string
 		issued   time.Time
@@ -175,33 +165,34 @@ func demoPeople(keys *server.Keys, now time.Time) ([]demoPerson, error) {
 	}
 	recent := now.Add(-2 * time.Hour)
 	specs := []spec{
-		{"green code, normal temperature → pass", 110105, healthcode.Green, "张三丰", "110105199001011234", "zh", recent, false, []healthcode.Temperature{365}},
-		{"yellow code → stop, persuade to return", 310104, healthcode.Yellow, "李小龙", "310104198506061234", "zh", recent, false, []healthcode.Temperature{366}},
-		{"red code (Guangdong, one code pass) → stop, send to clinic", 440305, healthcode.Red, "王芳芳", "440305197707071234", "zh", recent, false, []healthcode.Temperature{364}},
-		{"expired code → invalid", 110105, healthcode.Green, "赵六", "110105196001011234", "zh", now.Add(-75 * time.Hour), false, nil},
-		{"forged code (unknown issuer key) → invalid", 110105, healthcode.Green, "孙七", "110105199909091234", "zh", recent, true, nil},
-		{"green code with fever 38.1 °C → stop, re-measure", 510104, healthcode.Green, "周八", "510104199202021234", "zh", recent, false, []healthcode.Temperature{381, 380}},
-		{"Korean visitor, green → pass (holder line in Korean)", 110105, healthcode.Green, "Kim Minsu", "M12345678", "ko", recent, false, []healthcode.Temperature{367}},
+		{"green code, normal temperature → pass", "110105", "green", "张三丰", "110105199001011234", "zh", recent, false, []healthcode.Temperature{365}},
+		{"yellow code → stop, persuade to return", "310104", "yellow", "李小龙", "310104198506061234", "zh", recent, false, []healthcode.Temperature{366}},
+		{"red code (Guangdong, one code pass) → stop, send to clinic", "440305", "red", "王芳芳", "440305197707071234", "zh", recent, false, []healthcode.Temperature{364}},
+		{"expired code → invalid", "110105", "green", "赵六", "110105196001011234", "zh", now.Add(-75 * time.Hour), false, nil},
+		{"forged code (unknown issuer key) → invalid", "110105", "green", "孙七", "110105199909091234", "zh", recent, true, nil},
+		{"green code with fever 38.1 °C → stop, re-measure", "510104", "green", "周八", "510104199202021234", "zh", recent, false, []healthcode.Temperature{381, 380}},
+		{"Korean visitor, green → pass (holder line in Korean)", "110105", "green", "Kim Minsu", "M12345678", "ko", recent, false, []healthcode.Temperature{367}},
 	}
-	var people []demoPerson
-	for _, s := range specs {
-		var payload string
-		var err error
-		if s.forged {
-			c, cerr := healthcode.NewClaims(rand.Reader, s.region, s.colour, s.name, s.id, s.lang, s.issued, 72*time.Hour)
-			if cerr != nil {
-				return nil, cerr
+	people := make([]demoPerson, len(specs))
+	errs := make([]error, len(specs))
+	var wg gosync.WaitGroup
+	for i, s := range specs {
+		wg.Go(func() {
+			dir := keys
+			if s.forged {
+				dir = forger
 			}
-			payload, err = forger.Issue(rand.Reader, c)
-		} else {
-			payload, err = issue(s.region, s.colour, s.name, s.id, s.lang, s.issued)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("issue demo code (%s): %w", s.label, err)
-		}
-		people = append(people, demoPerson{Label: s.label, Payload: payload, Readings: s.readings})
+			payload, err := hcserver(ctx, bin, "issue", "--dir", dir, "--region", s.region, "--colour", s.colour,
+				"--name", s.name, "--id", s.id, "--lang", s.lang, "--issued-at", s.issued.Format(time.RFC3339), "--expires", "72h")
+			if err != nil {
+				errs[i] = fmt.Errorf("issue demo code (%s): %w", s.label, err)
+				return
+			}
+			people[i] = demoPerson{Label: s.label, Payload: payload, Readings: s.readings}
+		})
 	}
-	return people, nil
+	wg.Wait()
+	return people, errors.Join(errs...)
 }
 
 // renderFrames writes the demo video as an image folder (the camera plays
@@ -262,6 +253,7 @@ func runDemo(args []string) int {
 	keep := fs.Bool("keep", false, "keep the demo folder (keys, data file, video, log) afterwards")
 	lang := fs.String("lang", "zh", "zh or en (L switches at run time)")
 	seconds := fs.Float64("seconds", 8, "how long each person holds up their code")
+	serverBin := fs.String("hcserver", "", "the provincial server program (default: hcserver beside hcscan, else on PATH)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -269,14 +261,54 @@ func runDemo(args []string) int {
 		fmt.Fprintln(os.Stderr, "hcscan demo: --lang must be zh or en")
 		return exitUsage
 	}
+	bin := *serverBin
+	if bin == "" {
+		var err error
+		if bin, err = findHCServer(); err != nil {
+			fmt.Fprintln(os.Stderr, "hcscan demo:", err)
+			return exitUsage
+		}
+	} else if !isExecutable(bin) {
+		fmt.Fprintf(os.Stderr, "hcscan demo: --hcserver %s: not an executable file (`make build` builds bin/hcserver)\n", bin)
+		return exitUsage
+	}
+
+	// A signal (Ctrl-C before the screen opens, kill, the terminal closing)
+	// ends the demo in order: the screen closes, the server child is
+	// stopped and waited for, the folder is removed.
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stopSignals()
 	dir, err := os.MkdirTemp("", "hcscan-demo-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hcscan demo:", err)
 		return exitUsage
 	}
-	if !*keep {
-		defer os.RemoveAll(dir)
+	var w *demoWorld
+	var cleanOnce gosync.Once
+	cleanup := func() {
+		cleanOnce.Do(func() {
+			w.Close()
+			if !*keep {
+				os.RemoveAll(dir)
+			}
+		})
 	}
+	defer cleanup()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() { // backstop: if the demo is stuck when a signal comes, clean up and leave
+		select {
+		case <-finished:
+		case <-ctx.Done():
+			select {
+			case <-finished:
+			case <-time.After(5 * time.Second):
+				cleanup()
+				os.Exit(exitInvalid)
+			}
+		}
+	}()
+
 	fmt.Printf("hcscan demo: making a province, a scanner and a video of %d people in %s …\n", 7, dir)
 	logf, err := os.OpenFile(filepath.Join(dir, "demo.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -286,14 +318,19 @@ func runDemo(args []string) int {
 	defer logf.Close()
 	log := slog.New(slog.NewTextHandler(logf, nil))
 	const fps = 4
-	ctx := context.Background()
-	w, err := buildDemo(ctx, dir, demoPacing{FramesPerPerson: int(*seconds * fps), GapFrames: 2 * fps, LeadFrames: 2 * fps}, log)
+	w, err = buildDemo(ctx, demoOptions{Dir: dir, HCServer: bin, Log: log, ServerLog: logf,
+		Pace: demoPacing{FramesPerPerson: int(*seconds * fps), GapFrames: 2 * fps, LeadFrames: 2 * fps}})
 	if err != nil {
+		if ctx.Err() != nil {
+			return demoInterrupted()
+		}
 		fmt.Fprintln(os.Stderr, "hcscan demo:", err)
+		if *keep {
+			fmt.Fprintf(os.Stderr, "hcscan demo: the log is in %s\n", logf.Name())
+		}
 		return exitUsage
 	}
-	defer w.Close()
-
+	fmt.Printf("The provincial server (%s, pid %d) listens on %s.\n", bin, w.server.Pid, w.URL)
 	fmt.Println("The people at the gate, in order (the thermometer's readings are typed in for you; press Enter):")
 	for i, p := range w.People {
 		fmt.Printf("  %d. %s\n", i+1, p.Label)
@@ -309,25 +346,46 @@ func runDemo(args []string) int {
 	cfg.UI.Language = *lang
 	cfg.UI.LogFile = w.Log
 	banner := fmt.Sprintf("演示 demo: 操作员 operator = %s · PIN = %s", w.Operator, w.PIN)
-	if !waitForEnter("Press Enter to open the scanner screen …") {
+	if !waitForEnter(ctx, "Press Enter to open the scanner screen …") {
+		if ctx.Err() != nil {
+			return demoInterrupted()
+		}
 		return exitOK
 	}
-	code := openScreen(screenConfig{cfg: cfg, dataPath: w.DataPath, banner: banner, therm: w.thermometer(),
+	code := openScreen(ctx, screenConfig{cfg: cfg, dataPath: w.DataPath, banner: banner, therm: w.thermometer(),
 		folderFPS: fps, camAfterSignIn: true})
+	if ctx.Err() != nil {
+		return demoInterrupted()
+	}
 	if code != exitOK {
 		return code
 	}
 	return demoAfter(ctx, w)
 }
 
+func demoInterrupted() int {
+	fmt.Fprintln(os.Stderr, "hcscan demo: stopped by a signal; the provincial server is stopped")
+	return exitInvalid
+}
+
 // waitForEnter pauses on a terminal so the guide can be read; elsewhere it
-// goes on at once.
-func waitForEnter(prompt string) bool {
+// goes on at once. It gives up when ctx ends.
+func waitForEnter(ctx context.Context, prompt string) bool {
 	fmt.Print(prompt)
-	var b [1]byte
-	_, err := os.Stdin.Read(b[:])
-	fmt.Println()
-	return err == nil || errors.Is(err, io.EOF)
+	read := make(chan error, 1)
+	go func() {
+		var b [1]byte
+		_, err := os.Stdin.Read(b[:])
+		read <- err
+	}()
+	select {
+	case err := <-read:
+		fmt.Println()
+		return err == nil || errors.Is(err, io.EOF)
+	case <-ctx.Done():
+		fmt.Println()
+		return false
+	}
 }
 
 // demoAfter uploads what is left and says what the province received.

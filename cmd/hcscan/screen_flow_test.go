@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,11 +16,11 @@ import (
 	"github.com/muesli/termenv"
 
 	"hcscan/healthcode"
-	"hcscan/server"
 	"hcscan/store"
 )
 
-// TestScreenFlow drives the whole scanner: the demo's province and server,
+// TestScreenFlow drives the whole scanner: the demo's province and server
+// (the real hcserver program, built once),
 // an enrolled scanner, the camera playing an image-folder video of seven
 // people, a handheld-scanner code typed as keys, and an operator typing.
 // Then it reads the data file: each person exactly one record with the
@@ -31,11 +31,14 @@ func TestScreenFlow(t *testing.T) {
 	defer cancel()
 	log := slog.New(slog.DiscardHandler)
 	const fps = 10
-	w, err := buildDemo(ctx, t.TempDir(), demoPacing{FramesPerPerson: 15, GapFrames: 8, LeadFrames: 5}, log)
+	bin := binaries(t)
+	hcserverBin := filepath.Join(bin, "hcserver")
+	w, err := buildDemo(ctx, demoOptions{Dir: t.TempDir(), HCServer: hcserverBin, Log: log,
+		Pace: demoPacing{FramesPerPerson: 15, GapFrames: 8, LeadFrames: 5}})
+	defer w.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
 
 	cfg := DefaultConfig()
 	cfg.Camera.Source = w.Frames
@@ -136,13 +139,9 @@ func TestScreenFlow(t *testing.T) {
 	wait(saved)
 
 	// 8. a handheld USB scanner types a code and Enter.
-	keys, err := server.LoadKeys(w.Dir + "/province/keys")
-	if err != nil {
-		t.Fatal(err)
-	}
-	is, _ := keys.Issuer(110000)
-	c, _ := healthcode.NewClaims(rand.Reader, 110108, healthcode.Green, "钱九", "110108200001011234", "zh", time.Now().Add(-time.Hour), 24*time.Hour)
-	wedgeCode, err := is.Issue(rand.Reader, c)
+	wedgeCode, err := hcserver(ctx, hcserverBin, "issue", "--dir", filepath.Join(w.Province, "keys"), "--region", "110108",
+		"--colour", "green", "--name", "钱九", "--id", "110108200001011234", "--lang", "zh",
+		"--issued-at", time.Now().Add(-time.Hour).Format(time.RFC3339), "--expires", "24h")
 	if err != nil {
 		t.Fatal(err)
 	}
