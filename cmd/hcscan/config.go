@@ -90,7 +90,7 @@ func DefaultConfig() Config {
 }
 
 func defaultDataDir() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, "hcscan")
 	}
 	if h, err := os.UserHomeDir(); err == nil {

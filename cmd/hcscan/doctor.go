@@ -27,7 +27,8 @@ const (
 func doctorCommand(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	fl := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	data := fl.String("data", "", "data file (default: $XDG_DATA_HOME/hcscan/hcscan.db)")
+	cfgFlag := fl.String("config", "", "configuration file (default $HCSCAN_CONFIG or ~/.config/hcscan/config.toml)")
+	data := fl.String("data", "", "data file (default DATA_DIR/hcscan.db from the configuration)")
 	repair := fl.Bool("repair", false, "if the file is damaged: move it aside (kept unchanged), start a new one and copy what can be read")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hcscan doctor [--repair] [--data FILE]")
@@ -43,7 +44,12 @@ func doctorCommand(args []string, stdout, stderr io.Writer, now func() time.Time
 		fmt.Fprintf(stderr, "hcscan doctor: unexpected argument %q.\n", fl.Arg(0))
 		return exitUsage
 	}
-	path := dataFile(*data)
+	cfg, err := LoadConfig(configPath(*cfgFlag))
+	if err != nil {
+		fmt.Fprintln(stderr, "hcscan doctor:", err)
+		return exitUsage
+	}
+	path := dataPath(*data, cfg)
 	rep, err := store.Inspect(path, time.Second)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

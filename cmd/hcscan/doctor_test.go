@@ -81,17 +81,30 @@ func TestDoctorMissingAndHeldFile(t *testing.T) {
 	}
 }
 
-func TestDataFileDefault(t *testing.T) {
+func TestDataPathDefaultAndConfig(t *testing.T) {
+	t.Setenv("HCSCAN_CONFIG", "")
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("XDG_DATA_HOME", "/srv/data")
-	if got := dataFile(""); got != "/srv/data/hcscan/hcscan.db" {
-		t.Fatalf("dataFile = %s", got)
+	if got := dataPath("", DefaultConfig()); got != "/srv/data/hcscan/hcscan.db" {
+		t.Fatalf("dataPath = %s", got)
 	}
-	if got := dataFile("/x/y.db"); got != "/x/y.db" {
+	if got := dataPath("/x/y.db", DefaultConfig()); got != "/x/y.db" {
 		t.Fatalf("flag ignored: %s", got)
 	}
-	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("XDG_DATA_HOME", "relative/ignored")
 	t.Setenv("HOME", "/home/op")
-	if got := dataFile(""); got != "/home/op/.local/share/hcscan/hcscan.db" {
-		t.Fatalf("dataFile = %s", got)
+	if got := dataPath("", DefaultConfig()); got != "/home/op/.local/share/hcscan/hcscan.db" {
+		t.Fatalf("dataPath = %s", got)
+	}
+	// doctor and export find the file through the configuration, as run does.
+	dir := t.TempDir()
+	cfg := writeConfig(t, "[data]\ndir = \""+dir+"\"\n")
+	var out, errb strings.Builder
+	if code := doctorCommand([]string{"--config", cfg}, &out, &errb, fixedNow); code != exitUsage || !strings.Contains(errb.String(), filepath.Join(dir, "hcscan.db")) {
+		t.Errorf("doctor --config: %d %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := exportCommand([]string{"--config", cfg}, &out, &errb, fixedNow); code != exitUsage || !strings.Contains(errb.String(), filepath.Join(dir, "hcscan.db")) {
+		t.Errorf("export --config: %d %q", code, errb.String())
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 
 	"hcscan/protocol"
@@ -21,16 +20,6 @@ func init() {
 	register("enroll", "enrol this scanner with the provincial server: `hcscan enroll --server URL --token T`", func(args []string) int {
 		return runEnroll(args, os.Stdin, os.Stdout, os.Stderr)
 	})
-}
-
-// syncDataPath is the data file for enroll and sync: --data, else the
-// configuration's data directory when a configuration file was loaded,
-// else the default (dataFile).
-func syncDataPath(flagValue string, cfg Config) string {
-	if flagValue == "" && cfg.path != "" {
-		flagValue = filepath.Join(cfg.Data.Dir, "hcscan.db")
-	}
-	return dataFile(flagValue)
 }
 
 func runEnroll(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -93,7 +82,7 @@ func runEnroll(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		name, _ = os.Hostname()
 	}
 
-	path := syncDataPath(*dataFlag, cfg)
+	path := dataPath(*dataFlag, cfg)
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "hcscan enroll: %v\n", err)

@@ -33,7 +33,8 @@ var exportColumns = []string{
 func exportCommand(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", "", "data file (default: $XDG_DATA_HOME/hcscan/hcscan.db)")
+	cfgFlag := fs.String("config", "", "configuration file (default $HCSCAN_CONFIG or ~/.config/hcscan/config.toml)")
+	data := fs.String("data", "", "data file (default DATA_DIR/hcscan.db from the configuration)")
 	today := now().Format("2006-01-02")
 	from := fs.String("from", today, "first day to export, YYYY-MM-DD (local time)")
 	to := fs.String("to", today, "last day to export, YYYY-MM-DD (inclusive)")
@@ -71,7 +72,12 @@ func exportCommand(args []string, stdout, stderr io.Writer, now func() time.Time
 		fmt.Fprintf(stderr, "hcscan export: --format must be csv or jsonl, not %q.\n", *format)
 		return exitUsage
 	}
-	path := dataFile(*data)
+	cfg, err := LoadConfig(configPath(*cfgFlag))
+	if err != nil {
+		fmt.Fprintln(stderr, "hcscan export:", err)
+		return exitUsage
+	}
+	path := dataPath(*data, cfg)
 	if _, err := os.Stat(path); err != nil {
 		fmt.Fprintf(stderr, "hcscan export: there is no data file at %s.\n", path)
 		return exitUsage

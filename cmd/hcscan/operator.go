@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/x/term"
@@ -40,10 +39,7 @@ func runOperator(args []string) int {
 		fmt.Fprintln(os.Stderr, "hcscan:", err)
 		return exitUsage
 	}
-	data := *dataFlag
-	if data == "" {
-		data = filepath.Join(cfg.Data.Dir, "hcscan.db")
-	}
+	data := dataPath(*dataFlag, cfg)
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "hcscan operator:", err)
 		return exitUsage

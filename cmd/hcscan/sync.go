@@ -55,7 +55,7 @@ func runSync(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hcscan sync:", err)
 		return exitUsage
 	}
-	path := syncDataPath(*dataFlag, cfg)
+	path := dataPath(*dataFlag, cfg)
 	if _, err := os.Stat(path); err != nil {
 		fmt.Fprintf(stderr, "hcscan sync: there is no data file at %s; enrol first with `hcscan enroll`.\n", path)
 		return exitUsage
