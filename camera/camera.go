@@ -242,6 +242,12 @@ func (c *Camera) readLoop(ctx context.Context, fs frameSource) {
 		if err != nil {
 			c.free <- f
 			if errors.Is(err, io.EOF) && c.opts.Loop {
+				if fs.rewind() {
+					c.log.Debug("looping: rewound to the first frame")
+					start = time.Now()
+					continue
+				}
+				c.log.Debug("looping: reopening the source")
 				fs.close()
 				if fs, err = openSource(c.src, c.opts); err != nil {
 					fs = nil

@@ -53,6 +53,9 @@ type frameSource interface {
 	read(dst *gocv.Mat) (time.Duration, error)
 	format() Format
 	live() bool
+	// rewind goes back to the first frame of a file or folder, keeping the
+	// source open; false when it cannot (the caller then reopens it).
+	rewind() bool
 	close()
 }
 
@@ -176,6 +179,23 @@ func (s *captureSource) read(dst *gocv.Mat) (time.Duration, error) {
 	return time.Duration(float64(n) / s.fmt.FPS * float64(time.Second)), nil
 }
 
+// rewind seeks a video file back to its first frame and reads it, so that
+// a looped file is one open capture, as a webcam is. Reopening on every
+// loop freed and reallocated FFmpeg's and OpenCV's frame buffers each time,
+// which raised glibc's dynamic mmap threshold and left resident memory
+// growing in steps over a long run (see README, Camera and decoding).
+func (s *captureSource) rewind() bool {
+	if s.isLive {
+		return false
+	}
+	s.vc.Set(gocv.VideoCapturePosFrames, 0)
+	if !s.vc.Read(&s.first) || s.first.Empty() || s.first.Cols() != s.fmt.Width || s.first.Rows() != s.fmt.Height {
+		return false
+	}
+	s.pending, s.n = true, 0
+	return true
+}
+
 func (s *captureSource) format() Format { return s.fmt }
 func (s *captureSource) live() bool     { return s.isLive }
 
@@ -258,6 +278,7 @@ func (l *imageList) read(dst *gocv.Mat) (time.Duration, error) {
 func (l *imageList) format() Format { return l.fmt }
 func (l *imageList) live() bool     { return false }
 func (l *imageList) close()         {}
+func (l *imageList) rewind() bool   { l.i = 0; return true }
 
 func imageExtList() string {
 	exts := make([]string, 0, len(imageExts))

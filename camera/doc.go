@@ -36,4 +36,7 @@ func silenceOpenCV() {
 	})
 }
 
-func init() { silenceOpenCV() }
+func init() {
+	pinMallocThreshold()
+	silenceOpenCV()
+}

@@ -5,11 +5,12 @@ package camera
 import (
 	"context"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 )
 
-// TestNoMatLeaks runs the live pipeline, the preview, the still and video
+// TestNoMatLeaks runs the live pipeline, a looped file, the preview, the still and video
 // readers and the fault paths, then checks that every Mat they made was
 // closed. Run with `go test -tags matprofile ./camera`.
 func TestNoMatLeaks(t *testing.T) {
@@ -29,6 +30,15 @@ func TestNoMatLeaks(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d scans, want 1", n)
 	}
+	// A looped file rewinds its capture (and re-reads its first frame).
+	loop, err := Open(context.Background(), Source{Kind: VideoFile, Path: path}, Options{Unpaced: true, Loop: true, Cooldown: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		<-loop.Scans()
+	}
+	loop.Close()
 	r := NewReader()
 	if _, err := r.DecodeVideo(context.Background(), path, nil); err != nil {
 		t.Error(err)

@@ -50,7 +50,11 @@ func (c *Camera) updatePreview(f *frame, got found, ok bool) {
 		t.scratchM = gocv.NewMat()
 	}
 	gocv.Resize(f.gray, &t.scratchM, image.Pt(tw, th), 0, 0, gocv.InterpolationArea)
-	t.pix = append(t.pix[:0], t.scratchM.ToBytes()...)
+	small, err := t.scratchM.DataPtrUint8() // copied below: no per-frame C-to-Go copy
+	if err != nil || !t.scratchM.IsContinuous() {
+		return
+	}
+	t.pix = append(t.pix[:0], small...)
 	t.w, t.h = tw, th
 	t.scale = float64(tw) / float64(w)
 	t.taken = now

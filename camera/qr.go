@@ -3,6 +3,7 @@ package camera
 import (
 	"image"
 	"math"
+	"sort"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common"
@@ -76,12 +77,21 @@ func (r *qrReader) read(p plane, bin binarizerKind, tryHarder, invert bool) (res
 	if tryHarder {
 		hints = r.hard
 	}
-	info, err := detector.NewFinderPatternFinder(matrix, nil).Find(hints)
+	finder := detector.NewFinderPatternFinder(matrix, nil)
+	info, err := finder.Find(hints)
 	if err != nil {
-		return qrResult{}, false, false
+		if info = relaxedTriple(finder.GetPossibleCenters()); info == nil {
+			return qrResult{}, false, false
+		}
 	}
-	if res, ok := r.decodeDetected(detector.NewDetector(matrix).ProcessFinderPatternInfo(info)); ok {
+	det, err := detector.NewDetector(matrix).ProcessFinderPatternInfo(info)
+	if res, ok := r.decodeDetected(det, err); ok {
 		return res, true, true
+	}
+	if err == nil {
+		if res, ok := r.retryAlignment(matrix, det); ok {
+			return res, true, true
+		}
 	}
 	// The finder keeps the first three patterns that fit; in a dense code a
 	// run of data modules can look like one (about one health code in ten
@@ -111,6 +121,150 @@ func (r *qrReader) decodeDetected(det *common.DetectorResult, err error) (qrResu
 		md.ApplyMirroredCorrection(pts)
 	}
 	return qrResult{text: dr.GetText(), corners: codeCorners(pts, det.GetBits().GetWidth())}, true
+}
+
+// Alignment retry bounds: how far from gozxing's estimate to look (in
+// modules), the side of each search tile, and how many candidates to try.
+const (
+	alignSearchModules = 8
+	alignTileModules   = 6
+	alignMaxCandidates = 12
+)
+
+// retryAlignment re-reads a code whose finder patterns were found but whose
+// grid did not decode, trying other alignment patterns. gozxing samples the
+// grid through one alignment pattern, looked for where it would be if the
+// code were a parallelogram, and keeps the first pattern-like spot it
+// confirms. Under a keystone (a phone turned away) the real one lies
+// several modules off and a run of data modules that looks like one is
+// nearer: in the 720p gate video the code turned 12° with a 10 % keystone
+// had its alignment pattern taken 26 px (4 modules) from the real one. Here
+// every candidate within alignSearchModules is collected and each tried,
+// nearest first; the Reed-Solomon check decides.
+func (r *qrReader) retryAlignment(matrix *gozxing.BitMatrix, det *common.DetectorResult) (qrResult, bool) {
+	pts := det.GetPoints()
+	dim := det.GetBits().GetWidth()
+	if len(pts) < 3 || dim < 25 { // version 1 has no alignment pattern
+		return qrResult{}, false
+	}
+	bl, tl, tr := pts[0], pts[1], pts[2]
+	var tried gozxing.ResultPoint
+	if len(pts) > 3 {
+		tried = pts[3]
+	}
+	ms := 0.0
+	for _, p := range pts[:3] {
+		if fp, ok := p.(*detector.FinderPattern); ok {
+			ms += fp.GetEstimatedModuleSize() / 3
+		}
+	}
+	if ms < 1 {
+		return qrResult{}, false
+	}
+	k := 1 - 3/float64(dim-7)
+	estX := tl.GetX() + k*(tr.GetX()-tl.GetX()+bl.GetX()-tl.GetX())
+	estY := tl.GetY() + k*(tr.GetY()-tl.GetY()+bl.GetY()-tl.GetY())
+
+	var cands []gozxing.ResultPoint
+	add := func(p gozxing.ResultPoint) {
+		if tried != nil && gozxing.ResultPoint_Distance(p, tried) < 1.5*ms {
+			return
+		}
+		for _, c := range cands {
+			if gozxing.ResultPoint_Distance(p, c) < 1.5*ms {
+				return
+			}
+		}
+		cands = append(cands, p)
+	}
+	radius, tile := alignSearchModules*ms, alignTileModules*ms
+	step := tile * 2 / 3
+	w, h := float64(matrix.GetWidth()), float64(matrix.GetHeight())
+	for y := estY - radius; y < estY+radius; y += step {
+		for x := estX - radius; x < estX+radius; x += step {
+			x0, y0 := max(0, x), max(0, y)
+			x1, y1 := min(w-1, x+tile), min(h-1, y+tile)
+			if x1-x0 < 3*ms || y1-y0 < 3*ms {
+				continue
+			}
+			f := detector.NewAlignmentPatternFinder(matrix, int(x0), int(y0), int(x1-x0), int(y1-y0), ms, add)
+			if p, err := f.Find(); err == nil {
+				add(p)
+			}
+		}
+	}
+	est := gozxing.NewResultPoint(estX, estY)
+	sort.Slice(cands, func(i, j int) bool {
+		return gozxing.ResultPoint_Distance(cands[i], est) < gozxing.ResultPoint_Distance(cands[j], est)
+	})
+	for i, c := range cands {
+		if i == alignMaxCandidates {
+			break
+		}
+		ap, ok := c.(*detector.AlignmentPattern)
+		if !ok {
+			continue
+		}
+		tf := detector.Detector_createTransform(tl, tr, bl, ap, dim)
+		bits, err := detector.Detector_sampleGrid(matrix, tf, dim)
+		if err != nil {
+			continue
+		}
+		if res, ok := r.decodeDetected(common.NewDetectorResult(bits, []gozxing.ResultPoint{bl, tl, tr, ap}), nil); ok {
+			return res, true
+		}
+	}
+	return qrResult{}, false
+}
+
+// relaxedMaxSizeRatio is how much larger one finder pattern's module may be
+// than another's in relaxedTriple. gozxing allows 1.4; a phone turned 20 %
+// away, binarised, already measures more than that.
+const relaxedMaxSizeRatio = 2.0
+
+// relaxedMaxDistortion bounds how far the chosen triangle may be from an
+// isosceles right one (|c²−2b²|+|c²−2a²| over c², 0 for a square code).
+const relaxedMaxDistortion = 0.6
+
+// relaxedTriple picks the three finder-pattern candidates that best form a
+// code's corner triangle, as gozxing's SelectBestPatterns does, but allowing
+// module sizes up to relaxedMaxSizeRatio apart and rejecting triangles far
+// from right and isosceles. It is used only where gozxing found none.
+func relaxedTriple(cs []*detector.FinderPattern) *detector.FinderPatternInfo {
+	if len(cs) < 3 || len(cs) > 24 {
+		return nil
+	}
+	best, bestD := [3]*detector.FinderPattern{}, math.MaxFloat64
+	for i := 0; i < len(cs); i++ {
+		for j := i + 1; j < len(cs); j++ {
+			for k := j + 1; k < len(cs); k++ {
+				a, b, c := cs[i], cs[j], cs[k]
+				lo := min(a.GetEstimatedModuleSize(), b.GetEstimatedModuleSize(), c.GetEstimatedModuleSize())
+				hi := max(a.GetEstimatedModuleSize(), b.GetEstimatedModuleSize(), c.GetEstimatedModuleSize())
+				if hi > lo*relaxedMaxSizeRatio {
+					continue
+				}
+				s := []float64{sqDist(a, b), sqDist(b, c), sqDist(a, c)}
+				sort.Float64s(s)
+				// 0 for an isosceles right triangle, relative to the hypotenuse.
+				d := (math.Abs(s[2]-2*s[1]) + math.Abs(s[2]-2*s[0])) / s[2]
+				// The two legs must span at least 7 modules (14 with the finders).
+				if d < bestD && math.Sqrt(s[0]) > 14*lo {
+					best, bestD = [3]*detector.FinderPattern{a, b, c}, d
+				}
+			}
+		}
+	}
+	if best[0] == nil || bestD > relaxedMaxDistortion {
+		return nil
+	}
+	bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(best[0], best[1], best[2])
+	return detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern))
+}
+
+func sqDist(a, b gozxing.ResultPoint) float64 {
+	dx, dy := a.GetX()-b.GetX(), a.GetY()-b.GetY()
+	return dx*dx + dy*dy
 }
 
 // codeCorners turns the three finder-pattern centres (bottom-left, top-left,

@@ -3,6 +3,8 @@ package camera
 import (
 	"context"
 	"image"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,4 +107,79 @@ func quadContains(q [4]image.Point, x, y int) bool {
 		}
 	}
 	return true
+}
+
+// TestVideoKeystoneReadOnce films two phones held at a strong angle at 720p:
+// a version 10 code turned 12° with a 10 % keystone (gozxing alone takes a
+// run of data modules for its alignment pattern and never reads it) and one
+// turned 20° with a 25 % keystone (gozxing's finder rejects its three
+// patterns as too different in size). Each must be scanned exactly once.
+func TestVideoKeystoneReadOnce(t *testing.T) {
+	shots := []shot{
+		{frames: 3},
+		{text: healthPayload(114), frames: 10, rot: 12, tilt: 0.1},
+		{frames: 3},
+		{text: healthPayload(301), frames: 10, rot: -20, tilt: 0.25},
+		{frames: 3},
+	}
+	path, texts := scene(t, "keystone", 1280, 720, 30, shots)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cam, err := Open(ctx, Source{Kind: VideoFile, Path: path}, Options{Unpaced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	var got []Scan
+	for s := range cam.Scans() {
+		got = append(got, s)
+	}
+	if len(got) != 2 || got[0].Text != shots[1].text || got[1].Text != shots[3].text {
+		for _, s := range got {
+			t.Logf("scan frame %d step %s: %.20s", s.Frame, s.Step, s.Text)
+		}
+		t.Fatalf("got %d scans, want the two tilted codes once each, in order", len(got))
+	}
+	for i, s := range got {
+		if texts[s.Frame] != s.Text || !quadContains(s.Corners, 640, 360) {
+			t.Errorf("scan %d: frame %d, corners %v: not the frame or place of the code", i, s.Frame, s.Corners)
+		}
+	}
+}
+
+// TestLoopRewindsWithoutReopening plays a short video three times over
+// through one Camera: the file is sought back to its first frame (no new
+// capture), every frame is decoded, and the code is scanned on each pass.
+func TestLoopRewindsWithoutReopening(t *testing.T) {
+	shots := []shot{{frames: 2}, {text: healthPayload(8), frames: 4, size: 200}, {frames: 2}}
+	path, texts := scene(t, "loop", 320, 240, 30, shots)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// Frames of one pass are 33 ms apart in media time: a 100 ms cool-down
+	// keeps one scan a pass; each pass starts its media time afresh.
+	cam, err := Open(ctx, Source{Kind: VideoFile, Path: path}, Options{Unpaced: true, Loop: true, Cooldown: 100 * time.Millisecond, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scans := 0
+	for s := range cam.Scans() {
+		if s.Text != shots[1].text || texts[s.Frame%len(texts)] != s.Text {
+			t.Errorf("scan at frame %d: %.20s", s.Frame, s.Text)
+		}
+		if scans++; scans == 3 {
+			break
+		}
+	}
+	if st := cam.Stats(); st.Frames < int64(2*len(texts)) {
+		t.Errorf("stats %+v: three scans before the third pass", st)
+	}
+	if st := cam.State(); st.Kind != Running {
+		t.Errorf("state %v while looping, want running", st.Kind)
+	}
+	cam.Close()
+	if l := logs.String(); !strings.Contains(l, "rewound") || strings.Contains(l, "reopening") {
+		t.Errorf("the loop should rewind the open capture, log:\n%s", l)
+	}
 }
