@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	gosync "sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -111,8 +112,8 @@ func openLog(cfg Config, dataPath string) (*slog.Logger, io.Closer, error) {
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), f, nil
 }
 
-// openScreen runs the scanner screen until the operator quits, SIGTERM
-// comes or ctx ends.
+// openScreen runs the scanner screen until the operator quits, SIGTERM or
+// SIGHUP comes, the terminal hangs up, or ctx ends.
 func openScreen(ctx context.Context, sc screenConfig) int {
 	cfg := sc.cfg
 	fail := func(err error) int {
@@ -128,7 +129,7 @@ func openScreen(ctx context.Context, sc screenConfig) int {
 	}
 	defer logFile.Close()
 
-	ctx, cancel := signal.NotifyContext(ctx, syscall.SIGTERM)
+	ctx, cancel := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
 	defer cancel()
 
 	st, err := store.Open(sc.dataPath, store.Options{Logger: log})
@@ -164,7 +165,8 @@ func runTerminal(ctx context.Context, m *tui.Model, out *ttyOut) error {
 	defer cancel()
 	scr := tui.NewImmediate(m, out)
 	defer scr.Close()
-	p := tea.NewProgram(scr, tea.WithoutRenderer(), tea.WithInput(os.Stdin), tea.WithContext(ctx), tea.WithoutSignalHandler())
+	in := &hangupInput{File: os.Stdin, hungUp: cancel}
+	p := tea.NewProgram(scr, tea.WithoutRenderer(), tea.WithInput(in), tea.WithContext(ctx), tea.WithoutSignalHandler())
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, syscall.SIGWINCH)
 	defer signal.Stop(winch)
@@ -187,7 +189,33 @@ func runTerminal(ctx context.Context, m *tui.Model, out *ttyOut) error {
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		return err
 	}
+	if in.hung.Load() {
+		return errHungUp
+	}
 	return nil
+}
+
+var errHungUp = errors.New("the terminal hung up")
+
+// hangupInput is the terminal's input for the screen. A raw terminal gives
+// end of file only when it hangs up (Ctrl-D is just a key): the window was
+// closed or the tmux session killed, and whoever started hcscan (make, a
+// script) need not pass SIGHUP on. Then the screen ends, so that what
+// hcscan started is stopped in order. It keeps Fd and Name, so bubbletea
+// can still wait on the terminal and interrupt its read at the end.
+type hangupInput struct {
+	*os.File
+	hungUp func()
+	hung   atomic.Bool
+}
+
+func (h *hangupInput) Read(p []byte) (int, error) {
+	n, err := h.File.Read(p)
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.EIO) {
+		h.hung.Store(true)
+		h.hungUp()
+	}
+	return n, err
 }
 
 // buildScreen wires the screen to the parts: the store, the verifier over
