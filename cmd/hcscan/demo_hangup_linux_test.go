@@ -109,7 +109,7 @@ func TestDemoTerminalHangup(t *testing.T) {
 	}
 	pid, _ := strconv.Atoi(m[1])
 	master.Write([]byte("\r"))
-	wait("PIN")
+	wait("操作员登录") // the sign-in screen (zh by default)
 	for _, k := range []string{"demo", "\t", "1234", "\r"} { // typed as a person types
 		master.Write([]byte(k))
 		time.Sleep(200 * time.Millisecond)
