@@ -110,7 +110,9 @@ func TestDemoTerminalHangup(t *testing.T) {
 	pid, _ := strconv.Atoi(m[1])
 	master.Write([]byte("\r"))
 	wait("操作员登录") // the sign-in screen (zh by default)
-	for _, k := range []string{"demo", "\t", "1234", "\r"} { // typed as a person types
+
+	// Typed as a person types.
+	for _, k := range []string{"demo", "\t", "1234", "\r"} {
 		master.Write([]byte(k))
 		time.Sleep(200 * time.Millisecond)
 	}
