@@ -60,11 +60,7 @@ func runRun(args []string) int {
 		}
 		cfg.UI.Language = *langFlag
 	}
-	data := *dataFlag
-	if data == "" {
-		data = filepath.Join(cfg.Data.Dir, "hcscan.db")
-	}
-	sc := screenConfig{cfg: cfg, dataPath: data, trustPath: *trustFlag, rootPath: *rootFlag}
+	sc := screenConfig{cfg: cfg, dataPath: dataPath(*dataFlag, cfg), trustPath: *trustFlag, rootPath: *rootFlag}
 	return openScreen(context.Background(), sc)
 }
 
