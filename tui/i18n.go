@@ -59,7 +59,7 @@ var texts = map[string][2]string{
 	"temp.label":      {"体温", "temperature"},
 	"temp.first":      {"首次测量", "first reading"},
 	"fever.offer":     {"体温 ≥ %s °C:r 复测一次,回车选择处置", "%s °C or more: r to measure again, Enter to choose what happens"},
-	"disp.ask":        {"选择处置 (↑↓ 或 1-5,回车确认):", "Choose what happens (↑↓ or 1-5, Enter):"},
+	"disp.ask":        {"选择处置 (↑↓ 或 1-%d,回车确认):", "Choose what happens (↑↓ or 1-%d, Enter):"},
 	"default":         {"默认", "default"},
 	"saving":          {"保存中…", "saving…"},
 	"saved":           {"✔ 已保存", "✔ saved"},

@@ -160,7 +160,7 @@ func (m checkModel) stepLines(width int) []string {
 		}
 		out = append(out, s.Error.Render(c.T("fever.offer", feverAt.String())))
 	case stepDisposition:
-		out = append(out, s.Title.Render(c.T("disp.ask")))
+		out = append(out, s.Title.Render(c.T("disp.ask", len(m.choices))))
 		out = append(out, m.picker(width)...)
 	case stepSaving:
 		out = append(out, s.Faint.Render(c.T("saving")))
