@@ -1,12 +1,8 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	gosync "sync"
 	"testing"
 	"time"
 
@@ -52,38 +48,10 @@ func BenchmarkServerIngestPG(b *testing.B) {
 		}
 		b.StartTimer()
 		t0 := time.Now()
-		var wg gosync.WaitGroup
-		errs := make(chan error, scanners)
-		for w := 0; w < scanners; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				d := devs[w]
-				for i := w; i < batches; i += scanners {
-					req, _ := http.NewRequest("POST", e.http.URL+protocol.PathRecords, bytes.NewReader(bodies[i]))
-					req.Header.Set("Content-Type", protocol.ContentTypeJSON)
-					req.Header.Set(protocol.HeaderIdempotencyKey, fmt.Sprintf("batch-%d-%d", it, i))
-					protocol.SignRequest(req, bodies[i], d.id, d.key, e.clock.Now())
-					resp, err := client.Do(req)
-					if err != nil {
-						errs <- err
-						return
-					}
-					data, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					var rr protocol.RecordsReply
-					if resp.StatusCode != 200 || json.Unmarshal(data, &rr) != nil || rr.Stored != protocol.MaxBatch {
-						errs <- fmt.Errorf("batch %d: %d %.200s", i, resp.StatusCode, data)
-						return
-					}
-				}
-			}(w)
-		}
-		wg.Wait()
+		err := sendBatches(e, devs, client, bodies, fmt.Sprintf("batch-%d", it), e.clock.Now)
 		elapsed += time.Since(t0)
 		b.StopTimer()
-		close(errs)
-		for err := range errs {
+		if err != nil {
 			b.Fatal(err)
 		}
 		total += batches * protocol.MaxBatch
