@@ -33,6 +33,9 @@ func silenceOpenCV() {
 		if os.Getenv("OPENCV_FFMPEG_LOGLEVEL") == "" {
 			os.Setenv("OPENCV_FFMPEG_LOGLEVEL", "-8") // AV_LOG_QUIET
 		}
+		if os.Getenv("OPENCV_LOG_LEVEL") == "SILENT" {
+			silenceOpenCVLog()
+		}
 	})
 }
 
