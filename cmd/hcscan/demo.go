@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
 	"io"
 	"log/slog"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"hcscan/camera"
 	"hcscan/healthcode"
 	"hcscan/internal/qrimage"
 	"hcscan/store"
@@ -40,7 +40,7 @@ type demoPerson struct {
 type demoWorld struct {
 	Dir      string
 	DataPath string // the scanner's data file
-	Frames   string // the image folder the camera plays
+	Video    string // the generated gate video the camera plays
 	Log      string
 	Province string // the server's data directory (its keys in keys/)
 	People   []demoPerson
@@ -79,6 +79,7 @@ func (w *demoWorld) thermometer() tui.Thermometer {
 // framesPerPerson and gapFrames pace the demo video: each code is in view
 // for a while, then leaves, so the camera sees one scan per person.
 type demoPacing struct {
+	FPS                                    float64
 	FramesPerPerson, GapFrames, LeadFrames int
 }
 
@@ -94,10 +95,10 @@ type demoOptions struct {
 // buildDemo makes a province with the hcserver program (keys, the people's
 // codes, `hcserver serve` on 127.0.0.1 as a child process, an enrolment
 // token), enrols a scanner in dir, adds an operator and renders the codes
-// into an image folder. The caller closes the world, also after an error.
+// into a video. The caller closes the world, also after an error.
 func buildDemo(ctx context.Context, o demoOptions) (*demoWorld, error) {
 	dir := o.Dir
-	w := &demoWorld{Dir: dir, DataPath: filepath.Join(dir, "scanner", "hcscan.db"), Frames: filepath.Join(dir, "video"),
+	w := &demoWorld{Dir: dir, DataPath: filepath.Join(dir, "scanner", "hcscan.db"), Video: filepath.Join(dir, "video", "gate.avi"),
 		Log: filepath.Join(dir, "scanner", "hcscan.log"), Province: filepath.Join(dir, "province"), Operator: "demo", PIN: "1234"}
 	keys := filepath.Join(w.Province, "keys")
 	if _, err := hcserver(ctx, o.HCServer, "keys", "init", "--dir", keys); err != nil {
@@ -112,7 +113,7 @@ func buildDemo(ctx context.Context, o demoOptions) (*demoWorld, error) {
 	if w.People, err = demoPeople(ctx, o.HCServer, keys, forger, time.Now()); err != nil {
 		return w, err
 	}
-	if err := renderFrames(w.Frames, w.People, o.Pace); err != nil {
+	if err := renderVideo(w.Video, w.People, o.Pace); err != nil {
 		return w, err
 	}
 	serverLog := o.ServerLog
@@ -195,57 +196,54 @@ func demoPeople(ctx context.Context, bin, keys, forger string, now time.Time) ([
 	return people, errors.Join(errs...)
 }
 
-// renderFrames writes the demo video as an image folder (the camera plays
-// folders in name order): a blank lead-in, then each person's code in view
-// for a while (moving a little, as a held phone does) with a gap between.
-func renderFrames(dir string, people []demoPerson, pace demoPacing) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// renderVideo writes the demo's gate video (MJPG AVI, played by the camera
+// at its own frame rate, as a webcam would deliver frames): a blank
+// lead-in, then each person's code in view for a while (moving a little, as
+// a held phone does) with a gap between.
+func renderVideo(path string, people []demoPerson, pace demoPacing) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	const W, H = 640, 480
-	n := 0
-	write := func(img image.Image) error {
-		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("frame%05d.png", n)))
-		if err != nil {
-			return err
-		}
-		n++
-		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		if err := enc.Encode(f, img); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+	v, err := camera.CreateVideo(path, pace.FPS, W, H)
+	if err != nil {
+		return err
 	}
 	blank := image.NewGray(image.Rect(0, 0, W, H))
 	draw.Draw(blank, blank.Bounds(), image.NewUniform(image.White.C), image.Point{}, draw.Src)
-	for range pace.LeadFrames {
-		if err := write(blank); err != nil {
-			return err
+	frame := image.NewGray(blank.Bounds())
+	write := func(img *image.Gray, n int) error {
+		for range n {
+			if err := v.Write(img); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
+	err = write(blank, pace.LeadFrames)
 	for _, p := range people {
-		code, err := qrimage.Render(p.Payload, 4)
 		if err != nil {
-			return err
+			break
 		}
-		for i := range pace.FramesPerPerson {
-			frame := image.NewGray(blank.Bounds())
+		var code *image.Gray
+		if code, err = qrimage.Render(p.Payload, 4); err != nil {
+			break
+		}
+		for i := 0; i < pace.FramesPerPerson && err == nil; i++ {
 			draw.Draw(frame, frame.Bounds(), image.NewUniform(color.Gray{Y: 200}), image.Point{}, draw.Src)
 			dx, dy := (i%5)*4-8, (i%3)*4-4
 			at := image.Pt((W-code.Bounds().Dx())/2+dx, (H-code.Bounds().Dy())/2+dy)
 			draw.Draw(frame, code.Bounds().Add(at), code, image.Point{}, draw.Src)
-			if err := write(frame); err != nil {
-				return err
-			}
+			err = write(frame, 1)
 		}
-		for range pace.GapFrames {
-			if err := write(blank); err != nil {
-				return err
-			}
+		if err == nil {
+			err = write(blank, pace.GapFrames)
 		}
 	}
-	return nil
+	if cerr := v.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func runDemo(args []string) int {
@@ -319,7 +317,7 @@ func runDemo(args []string) int {
 	log := slog.New(slog.NewTextHandler(logf, nil))
 	const fps = 4
 	w, err = buildDemo(ctx, demoOptions{Dir: dir, HCServer: bin, Log: log, ServerLog: logf,
-		Pace: demoPacing{FramesPerPerson: int(*seconds * fps), GapFrames: 2 * fps, LeadFrames: 2 * fps}})
+		Pace: demoPacing{FPS: fps, FramesPerPerson: int(*seconds * fps), GapFrames: 2 * fps, LeadFrames: 2 * fps}})
 	if err != nil {
 		if ctx.Err() != nil {
 			return demoInterrupted()
@@ -340,7 +338,7 @@ func runDemo(args []string) int {
 
 	cfg := DefaultConfig()
 	cfg.Data.Dir = filepath.Dir(w.DataPath)
-	cfg.Camera.Source = w.Frames
+	cfg.Camera.Source = w.Video
 	cfg.Camera.Cooldown = Duration{2 * time.Second}
 	cfg.Server.SyncInterval = Duration{5 * time.Second}
 	cfg.UI.Language = *lang
@@ -353,7 +351,7 @@ func runDemo(args []string) int {
 		return exitOK
 	}
 	code := openScreen(ctx, screenConfig{cfg: cfg, dataPath: w.DataPath, banner: banner, therm: w.thermometer(),
-		folderFPS: fps, camAfterSignIn: true})
+		camAfterSignIn: true})
 	if ctx.Err() != nil {
 		return demoInterrupted()
 	}

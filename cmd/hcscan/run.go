@@ -72,7 +72,6 @@ type screenConfig struct {
 	rootPath       string
 	banner         string          // shown on the sign-in screen
 	therm          tui.Thermometer // the demo's scripted readings
-	folderFPS      float64         // play rate of an image folder source
 	camAfterSignIn bool            // open the camera only when someone signs in (the demo's video)
 }
 
@@ -290,11 +289,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 			log.Error("camera", "source", cfg.Camera.Source, "err", err)
 			return nil, err
 		}
-		fps := float64(cfg.Camera.FPS)
-		if src.Kind == camera.Folder && sc.folderFPS > 0 {
-			fps = sc.folderFPS
-		}
-		cam, err := camera.Open(ctx, src, camera.Options{Width: cfg.Camera.Width, Height: cfg.Camera.Height, FPS: fps,
+		cam, err := camera.Open(ctx, src, camera.Options{Width: cfg.Camera.Width, Height: cfg.Camera.Height, FPS: float64(cfg.Camera.FPS),
 			Cooldown: cfg.Camera.Cooldown.Duration, Logger: log})
 		if err != nil {
 			log.Error("camera", "source", cfg.Camera.Source, "err", err)

@@ -34,14 +34,14 @@ func TestScreenFlow(t *testing.T) {
 	bin := binaries(t)
 	hcserverBin := filepath.Join(bin, "hcserver")
 	w, err := buildDemo(ctx, demoOptions{Dir: t.TempDir(), HCServer: hcserverBin, Log: log,
-		Pace: demoPacing{FramesPerPerson: 15, GapFrames: 8, LeadFrames: 5}})
+		Pace: demoPacing{FPS: fps, FramesPerPerson: 15, GapFrames: 8, LeadFrames: 5}})
 	defer w.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	cfg := DefaultConfig()
-	cfg.Camera.Source = w.Frames
+	cfg.Camera.Source = w.Video
 	cfg.Camera.Cooldown = Duration{time.Second}
 	cfg.Gate.AutoNext = Duration{200 * time.Millisecond}
 	cfg.UI.Language = "en"
@@ -50,7 +50,7 @@ func TestScreenFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	sc := screenConfig{cfg: cfg, dataPath: w.DataPath, therm: w.thermometer(), folderFPS: fps, camAfterSignIn: true}
+	sc := screenConfig{cfg: cfg, dataPath: w.DataPath, therm: w.thermometer(), camAfterSignIn: true}
 	m, stop, err := buildScreen(ctx, sc, st, log, nil)
 	if err != nil {
 		t.Fatal(err)
