@@ -159,13 +159,8 @@ func (s *BoltStore) Enroll(h TokenHash, dev Device, now time.Time) (Device, erro
 		if err := json.Unmarshal(v, &t); err != nil {
 			return err
 		}
-		switch {
-		case t.Kind != TokenEnroll:
-			return ErrTokenUnknown
-		case !t.UsedAt.IsZero():
-			return ErrTokenUsed
-		case now.After(t.Expires):
-			return ErrTokenExpired
+		if err := t.redeemable(now); err != nil {
+			return err
 		}
 		t.UsedAt, t.UsedBy = now, dev.ID
 		dev.Institution, dev.Gate, dev.Enrolled = t.Institution, t.Gate, now

@@ -179,13 +179,8 @@ func (s *PGStore) Enroll(h TokenHash, dev Device, now time.Time) (Device, error)
 		if err != nil {
 			return err
 		}
-		switch {
-		case t.Kind != TokenEnroll:
-			return ErrTokenUnknown
-		case !t.UsedAt.IsZero():
-			return ErrTokenUsed
-		case now.After(t.Expires):
-			return ErrTokenExpired
+		if err := t.redeemable(now); err != nil {
+			return err
 		}
 		dev.Institution, dev.Gate, dev.Enrolled = t.Institution, t.Gate, now
 		if _, err := tx.Exec(ctx, `UPDATE tokens SET used_at = $2, used_by = $3 WHERE hash = $1`, h[:], now, dev.ID); err != nil {

@@ -135,6 +135,20 @@ type Token struct {
 	UsedBy      string    `json:"used_by,omitempty"` // device id
 }
 
+// redeemable says whether an enrolment token may still enrol a device at
+// now: the one rule both stores apply inside their redeeming transaction.
+func (t Token) redeemable(now time.Time) error {
+	switch {
+	case t.Kind != TokenEnroll:
+		return ErrTokenUnknown
+	case !t.UsedAt.IsZero():
+		return ErrTokenUsed
+	case now.After(t.Expires):
+		return ErrTokenExpired
+	}
+	return nil
+}
+
 // Device is an enrolled scanner.
 type Device struct {
 	ID          string            `json:"id"`
