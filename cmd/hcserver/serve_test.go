@@ -32,24 +32,8 @@ import (
 // startServe runs the real `hcserver serve` on port 0 and returns its URL.
 func startServe(t *testing.T, data string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "hcserver"), "serve", "--data", data, "--addr", "127.0.0.1:0")
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve printed nothing: %v\n%s", err, stderr.String())
-	}
-	m := regexp.MustCompile(`on (https?://[^/ ]+)/`).FindStringSubmatch(line)
-	if m == nil {
-		t.Fatalf("serve's first line %q names no address", line)
-	}
-	go io.Copy(io.Discard, stdout)
-	return cmd, m[1]
+	cmd, url, _ := startServeArgs(t, "--data", data)
+	return cmd, url
 }
 
 func enrolOver(t *testing.T, url, token string) (protocol.EnrollReply, ed25519.PrivateKey) {
