@@ -2,10 +2,11 @@ package healthcode
 
 import (
 	"crypto/ed25519"
-
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/veraison/go-cose"
@@ -25,6 +26,7 @@ type Result struct {
 	EffectiveColour Colour     // after the status list override
 	StatusOverride  bool       // the status list changed the colour
 	StatusStale     bool       // no status data, or older than the verifier's StaleAfter
+	DecoderPanic    bool       // a third-party decoder panicked on this payload (Detail says where)
 }
 
 // Verifier checks codes offline against a trust list and a status list.
@@ -45,14 +47,46 @@ func fail(r Result, reason Reason, detail string) Result {
 	return r
 }
 
-// Verify checks one payload at time now. It never panics and never returns
-// an error: whatever fails is an invalid Result with its reason.
-func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
+// decoderPanics counts panics caught inside third-party decoders.
+var decoderPanics atomic.Uint64
+
+// DecoderPanics is how many times a third-party decoder (CBOR, COSE)
+// panicked on a payload since the program started.
+func DecoderPanics() uint64 { return decoderPanics.Load() }
+
+// errDecoderPanic marks an error made from a recovered decoder panic.
+type errDecoderPanic struct{ what string }
+
+func (e errDecoderPanic) Error() string { return "decoder panic: " + e.what }
+
+// guarded runs one call into a third-party decoder, turning a panic into an
+// error so that a hostile payload that trips a bug there cannot stop the
+// gate. Only these calls are guarded: a panic in this package's own code is
+// a bug and must be seen as one.
+func guarded(step string, f func() error) (err error) {
 	defer func() {
-		if p := recover(); p != nil { // a bug in a dependency must not stop the gate
-			res = fail(Result{}, ReasonBadCBOR, fmt.Sprintf("internal: %v", p))
+		if p := recover(); p != nil {
+			decoderPanics.Add(1)
+			err = errDecoderPanic{fmt.Sprintf("%s: %v", step, p)}
 		}
 	}()
+	return f()
+}
+
+// failDecode is fail for an error from a guarded decoder call.
+func failDecode(r Result, reason Reason, err error) Result {
+	var p errDecoderPanic
+	if errors.As(err, &p) {
+		r.DecoderPanic = true
+	}
+	return fail(r, reason, err.Error())
+}
+
+// Verify checks one payload at time now. It returns no error: whatever
+// fails is an invalid Result with its reason. A panic in a third-party
+// decoder is caught and reported as the payload's failure (DecoderPanic);
+// a panic in this package's own code is not caught.
+func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
 	tol := v.Tolerance
 	if tol == 0 {
 		tol = ClockTolerance
@@ -78,8 +112,8 @@ func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
 		if err != nil {
 			return fail(res, ReasonBadBase45, err.Error())
 		}
-		if err := strict.Unmarshal(b, &pres); err != nil {
-			return fail(res, ReasonBadCBOR, "presentation: "+err.Error())
+		if err := guarded("presentation", func() error { return strict.Unmarshal(b, &pres) }); err != nil {
+			return failDecode(res, ReasonBadCBOR, fmt.Errorf("presentation: %w", err))
 		}
 		raw = pres.Credential
 		res.PresentedAt = time.Unix(pres.Time, 0)
@@ -87,12 +121,12 @@ func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
 		return fail(res, ReasonBadPrefix, "")
 	}
 
-	if err := strict.Wellformed(raw); err != nil {
-		return fail(res, ReasonBadCBOR, err.Error())
+	if err := guarded("cbor", func() error { return strict.Wellformed(raw) }); err != nil {
+		return failDecode(res, ReasonBadCBOR, err)
 	}
 	var msg cose.Sign1Message
-	if err := msg.UnmarshalCBOR(raw); err != nil {
-		return fail(res, ReasonBadCOSE, err.Error())
+	if err := guarded("cose", func() error { return msg.UnmarshalCBOR(raw) }); err != nil {
+		return failDecode(res, ReasonBadCOSE, err)
 	}
 	alg, err := msg.Headers.Protected.Algorithm()
 	if err != nil || alg != cose.AlgorithmEdDSA {
@@ -112,13 +146,13 @@ func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
 		return fail(res, ReasonUnknownIssuer, "kid "+kid.String())
 	}
 	res.Issuer = issuer
-	if err := msg.Verify(nil, issuer.verifier); err != nil {
-		return fail(res, ReasonBadSignature, err.Error())
+	if err := guarded("signature", func() error { return msg.Verify(nil, issuer.verifier) }); err != nil {
+		return failDecode(res, ReasonBadSignature, err)
 	}
 
 	var w wireClaims
-	if err := strict.Unmarshal(msg.Payload, &w); err != nil {
-		return fail(res, ReasonBadClaims, err.Error())
+	if err := guarded("claims", func() error { return strict.Unmarshal(msg.Payload, &w) }); err != nil {
+		return failDecode(res, ReasonBadClaims, err)
 	}
 	c, err := w.claims()
 	if err != nil {
@@ -158,9 +192,8 @@ func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
 
 	res.StatusStale = v.Status == nil || v.StatusFetched.IsZero() || now.Sub(v.StatusFetched) > v.staleAfter()
 	if v.Status != nil {
-		if e, ok := v.Status.Lookup(res.CodeHash); ok && e.Colour.Valid() && e.Updated.After(c.IssuedAt) {
-			res.StatusOverride = e.Colour != c.Colour
-			res.EffectiveColour = e.Colour
+		if e, ok := v.Status.Lookup(res.CodeHash); ok {
+			res.ApplyStatus(e)
 		}
 	}
 	res.Valid = true
