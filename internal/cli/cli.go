@@ -1,6 +1,5 @@
 // Package cli is the small subcommand dispatcher shared by hcscan and
-// hcserver: each command's file registers itself, so files added side by
-// side never collide.
+// hcserver. Each program's main builds its table of Commands explicitly.
 package cli
 
 import (
@@ -27,6 +26,9 @@ type Program struct {
 	Default string // the command run with no arguments
 	Intro   string // a line printed before the command list
 	Stderr  io.Writer
+
+	// Commands is the program's table, in the order the usage lists it.
+	Commands []Command
 
 	commands map[string]command
 }
@@ -78,4 +80,17 @@ func (p *Program) Dispatch(args []string) int {
 		return ExitUsage
 	}
 	return c.run(args)
+}
+
+// usage prints the command list of the Commands table.
+func (p *Program) usage(w io.Writer) {
+	fmt.Fprintf(w, "usage: %s [COMMAND] [FLAGS]\n", p.Name)
+	if p.Intro != "" {
+		fmt.Fprintf(w, "\n%s\n", p.Intro)
+	}
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range p.Commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.Name, c.Summary)
+	}
+	fmt.Fprintf(w, "\nRun `%s COMMAND -h` for the flags of one command.\n", p.Name)
 }
