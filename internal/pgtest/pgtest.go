@@ -26,8 +26,11 @@ type Server struct {
 	bin  string // directory of initdb, pg_ctl
 	dir  string // socket directory
 	data string
+	port int
 	mu   gosync.Mutex
 	n    int
+	// stopped is set once the server was killed: cleanup leaves it alone.
+	stopped bool
 }
 
 // pgBinDir finds the PostgreSQL server programs.
@@ -67,8 +70,23 @@ func Start(t testing.TB, durable bool) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := &Server{bin: bin, dir: postgresDir(t), port: 5432}
+	p.data = filepath.Join(p.dir, "data")
+	if out, err := p.command("initdb", "-D", p.data, "-U", "hcscan", "-A", "trust", "-E", "UTF8", "--locale=C", "-N").CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	opts := ""
+	if !durable {
+		opts = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	p.start(t, opts)
+	return p
+}
+
+// postgresDir is a new temporary directory the postgres user may use.
+func postgresDir(t testing.TB) string {
+	t.Helper()
 	dir := t.TempDir()
-	p := &Server{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -84,30 +102,42 @@ func Start(t testing.TB, durable bool) *Server {
 			t.Fatal(err)
 		}
 	}
-	if out, err := p.command("initdb", "-D", p.data, "-U", "hcscan", "-A", "trust", "-E", "UTF8", "--locale=C", "-N").CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	opts := fmt.Sprintf("-k %s -c listen_addresses= -p 5432 -c max_connections=100 -c shared_buffers=64MB", dir)
-	if !durable {
-		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-	}
-	logFile := filepath.Join(dir, "postgres.log")
+	return dir
+}
+
+// start runs the server of p.data on its socket with the extra settings
+// opts, and stops it in t.Cleanup unless it was killed.
+func (p *Server) start(t testing.TB, opts string) {
+	t.Helper()
+	opts = fmt.Sprintf("-k %s -c listen_addresses= -p %d -c max_connections=100 -c shared_buffers=64MB %s", p.dir, p.port, opts)
+	logFile := filepath.Join(p.dir, fmt.Sprintf("postgres-%d.log", p.port))
 	if out, err := p.command("pg_ctl", "-D", p.data, "-l", logFile, "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
 		log, _ := os.ReadFile(logFile)
 		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
 	t.Cleanup(func() {
+		p.mu.Lock()
+		stopped := p.stopped
+		p.mu.Unlock()
+		if stopped {
+			return
+		}
 		if out, err := p.command("pg_ctl", "-D", p.data, "-m", "immediate", "-w", "stop").CombinedOutput(); err != nil {
 			t.Errorf("pg_ctl stop: %v\n%s", err, out)
 		}
 	})
-	return p
 }
 
 // URL is the connection string of a database of this server.
 func (p *Server) URL(db string) string {
-	return fmt.Sprintf("host=%s port=5432 user=hcscan dbname=%s sslmode=disable", p.dir, db)
+	return fmt.Sprintf("host=%s port=%d user=hcscan dbname=%s sslmode=disable", p.dir, p.port, db)
 }
+
+// Dir is the directory of the server's socket.
+func (p *Server) Dir() string { return p.dir }
+
+// Port is the port number in the name of the server's socket.
+func (p *Server) Port() int { return p.port }
 
 // NewDatabase makes an empty database and returns its connection string.
 func (p *Server) NewDatabase(t testing.TB) string {
