@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"time"
 
@@ -106,6 +107,19 @@ func unreachable(op, server string, err error) error {
 	return transientError{fmt.Errorf("%s: cannot reach the province server at %s: %w", op, server, err)}
 }
 
+// maxResend bounds how often do sends a request again after kept-alive
+// connections broke: every idle connection of the pool may be dead after
+// a server restart.
+const maxResend = 5
+
+// deadKeepAlive is the failure of a request on a reused connection before
+// any reply: the connection had died while idle, and the request may be
+// sent again (with a new signature) on a new one.
+type deadKeepAlive struct{ err error }
+
+func (e deadKeepAlive) Error() string { return e.err.Error() }
+func (e deadKeepAlive) Unwrap() error { return e.err }
+
 // exchange is one request and its reply, read whole.
 type exchange struct {
 	status int
@@ -118,8 +132,17 @@ type exchange struct {
 // reply's server time and signed again once. Any status other than 2xx or
 // 304 is returned as a *ServerError.
 func (c *Client) do(ctx context.Context, op, method, uri string, body []byte, header http.Header) (exchange, error) {
-	for attempt := 0; ; attempt++ {
+	for attempt, resent := 0, 0; ; attempt++ {
 		ex, err := c.roundTrip(ctx, op, method, uri, body, header)
+		var dead deadKeepAlive
+		if errors.As(err, &dead) {
+			if resent < maxResend && ctx.Err() == nil {
+				resent++
+				c.log.Debug("a kept-alive connection broke before the reply; sending again, signed anew", "op", op, "err", dead.err)
+				continue
+			}
+			c.noteContact(false)
+		}
 		if err != nil {
 			return ex, err
 		}
@@ -156,9 +179,26 @@ func (c *Client) roundTrip(ctx context.Context, op, method, uri string, body []b
 	if err := protocol.SignRequest(req, body, c.dev.ID, c.dev.Key, c.CorrectedNow()); err != nil {
 		return exchange{}, fmt.Errorf("%s: %w", op, err)
 	}
+	// Go's transport silently sends a GET, or a POST with an
+	// Idempotency-Key, again on a new connection when a kept-alive one
+	// fails, with the same nonce, which the server refuses as a replay.
+	// A body it cannot rewind makes the request non-replayable to it, and
+	// do sends it again, signed anew.
+	req.GetBody = nil
+	if body == nil {
+		req.Body = io.NopCloser(strings.NewReader(""))
+	}
+	var reused bool
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused },
+	}))
 	sent := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		var ne net.Error
+		if reused && !(errors.As(err, &ne) && ne.Timeout()) {
+			return exchange{}, deadKeepAlive{unreachable(op, c.base, err)}
+		}
 		c.noteContact(false)
 		return exchange{}, unreachable(op, c.base, err)
 	}
