@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base32"
@@ -16,7 +17,7 @@ import (
 // NewToken makes a token of kind (TokenEnroll or TokenPortal) for an
 // institution (and gate, for enrolment) and returns its text, which is
 // shown once: the store keeps only its hash.
-func (s *Server) NewToken(kind, institution, gate string) (string, Token, error) {
+func (s *Server) NewToken(ctx context.Context, kind, institution, gate string) (string, Token, error) {
 	institution, gate = strings.TrimSpace(institution), strings.TrimSpace(gate)
 	switch {
 	case kind != TokenEnroll && kind != TokenPortal && kind != TokenTracing:
@@ -43,7 +44,7 @@ func (s *Server) NewToken(kind, institution, gate string) (string, Token, error)
 		gate = ""
 	}
 	t := Token{Hash: hashToken(text), Kind: kind, Institution: institution, Gate: gate, Hint: groups[0], Created: now.UTC(), Expires: now.Add(ttl).UTC()}
-	if err := s.store.PutToken(t); err != nil {
+	if err := s.store.PutToken(ctx, t); err != nil {
 		return "", Token{}, err
 	}
 	s.log.Info("token made", "kind", kind, "institution", institution, "gate", gate, "hint", t.Hint)
@@ -52,8 +53,8 @@ func (s *Server) NewToken(kind, institution, gate string) (string, Token, error)
 
 // SetStatus changes codes' colours, as the provincial database would, and
 // flags provisional passes of codes that turned red or yellow.
-func (s *Server) SetStatus(changes []StatusChange) (seq uint64, alerts int, err error) {
-	seq, alerts, err = s.store.SetStatus(changes, s.now())
+func (s *Server) SetStatus(ctx context.Context, changes []StatusChange) (seq uint64, alerts int, err error) {
+	seq, alerts, err = s.store.SetStatus(ctx, changes, s.now())
 	if err == nil {
 		s.log.Info("status set", "changes", len(changes), "seq", seq, "alerts", alerts)
 	}
@@ -119,7 +120,7 @@ func (s *Server) AdminHandler(secret string) http.Handler {
 			s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, err.Error())
 			return
 		}
-		text, t, err := s.NewToken(req.Kind, req.Institution, req.Gate)
+		text, t, err := s.NewToken(r.Context(), req.Kind, req.Institution, req.Gate)
 		if err != nil {
 			s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, err.Error())
 			return
@@ -136,7 +137,7 @@ func (s *Server) AdminHandler(secret string) http.Handler {
 			s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, err.Error())
 			return
 		}
-		seq, alerts, err := s.SetStatus(req.Changes)
+		seq, alerts, err := s.SetStatus(r.Context(), req.Changes)
 		if err != nil {
 			s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, err.Error())
 			return

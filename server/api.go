@@ -55,7 +55,7 @@ func (s *Server) signed(limit int64, h signedHandler) http.HandlerFunc {
 		now := s.now()
 		var dev Device
 		keyOf := func(id string) (ed25519.PublicKey, error) {
-			d, err := s.store.Device(id)
+			d, err := s.store.Device(r.Context(), id)
 			if err != nil {
 				if errors.Is(err, ErrNotFound) {
 					return nil, fmt.Errorf("device %q: %w", id, protocol.ErrDeviceUnknown)
@@ -89,7 +89,7 @@ func (s *Server) signed(limit int64, h signedHandler) http.HandlerFunc {
 			s.fail(w, http.StatusForbidden, protocol.ErrDeviceDisabled, "device "+dev.ID+" is disabled")
 			return
 		}
-		fresh, err := s.store.CheckNonce(sig.DeviceID, sig.Nonce, nonceForget(sig.Time, now), now)
+		fresh, err := s.store.CheckNonce(r.Context(), sig.DeviceID, sig.Nonce, nonceForget(sig.Time, now), now)
 		if err != nil {
 			w.Header().Set("Retry-After", "5")
 			if errors.Is(err, ErrNonceWindowFull) {
@@ -180,7 +180,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	dev, err := s.store.Enroll(hashToken(req.Token), Device{ID: id.String(), PublicKey: req.PublicKey, Name: clip(req.Name, 128), Software: clip(req.Software, 128)}, now)
+	dev, err := s.store.Enroll(r.Context(), hashToken(req.Token), Device{ID: id.String(), PublicKey: req.PublicKey, Name: clip(req.Name, 128), Software: clip(req.Software, 128)}, now)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrTokenUnknown):
@@ -246,7 +246,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request, _ Device, 
 		}
 		since = n
 	}
-	sl, err := s.store.StatusSince(since, s.now())
+	sl, err := s.store.StatusSince(r.Context(), since, s.now())
 	if errors.Is(err, ErrStatusGone) {
 		s.fail(w, http.StatusGone, protocol.ErrStatusGone, fmt.Sprintf("no status history since %d; fetch %s", since, protocol.StatusURI(0)))
 		return
@@ -271,7 +271,7 @@ func (s *Server) handleLiveStatus(w http.ResponseWriter, r *http.Request, _ Devi
 		s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, err.Error())
 		return
 	}
-	e, found, err := s.store.Status(h)
+	e, found, err := s.store.Status(r.Context(), h)
 	if err != nil {
 		s.log.Error("live status", "err", err)
 		s.fail(w, http.StatusInternalServerError, protocol.ErrInternal, "could not read the status")
@@ -445,7 +445,7 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request, dev Devic
 		idem.BodyHash = sha256.Sum256(body)
 	}
 	now := s.now()
-	results, replayed, err := s.store.Ingest(dev, batch, idem, now)
+	results, replayed, err := s.store.Ingest(r.Context(), dev, batch, idem, now)
 	if errors.Is(err, ErrIdemConflict) {
 		s.fail(w, http.StatusUnprocessableEntity, protocol.ErrIdempotencyConflict, "Idempotency-Key "+strconv.Quote(key)+" was used for a different batch")
 		return

@@ -46,7 +46,7 @@ func testStoredRecordIsWhatWasSent(t *testing.T, k storeKind) {
 	r.Sealed = []byte{1, 2, 3}
 	r.ManualReason = "no phone"
 	e.upload(t, d, []healthcode.Record{r}, "")
-	got, err := e.srv.Store().Record(d.id, r.ID)
+	got, err := e.srv.Store().Record(t.Context(), d.id, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

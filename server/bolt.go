@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -110,7 +111,7 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 	return b.Put(k, data)
 }
 
-func (s *BoltStore) PutToken(t Token) error {
+func (s *BoltStore) PutToken(ctx context.Context, t Token) error {
 	err := s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bTokens), t.Hash[:], t) })
 	if err != nil {
 		return fmt.Errorf("save token: %w", err)
@@ -118,7 +119,7 @@ func (s *BoltStore) PutToken(t Token) error {
 	return nil
 }
 
-func (s *BoltStore) Token(h TokenHash) (Token, error) {
+func (s *BoltStore) Token(ctx context.Context, h TokenHash) (Token, error) {
 	var t Token
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bTokens).Get(h[:])
@@ -130,7 +131,7 @@ func (s *BoltStore) Token(h TokenHash) (Token, error) {
 	return t, err
 }
 
-func (s *BoltStore) Tokens(institution string) ([]Token, error) {
+func (s *BoltStore) Tokens(ctx context.Context, institution string) ([]Token, error) {
 	var out []Token
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bTokens).ForEach(func(_, v []byte) error {
@@ -148,7 +149,7 @@ func (s *BoltStore) Tokens(institution string) ([]Token, error) {
 	return out, err
 }
 
-func (s *BoltStore) Enroll(h TokenHash, dev Device, now time.Time) (Device, error) {
+func (s *BoltStore) Enroll(ctx context.Context, h TokenHash, dev Device, now time.Time) (Device, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		tb := tx.Bucket(bTokens)
 		v := tb.Get(h[:])
@@ -172,7 +173,7 @@ func (s *BoltStore) Enroll(h TokenHash, dev Device, now time.Time) (Device, erro
 	return dev, err
 }
 
-func (s *BoltStore) Device(id string) (Device, error) {
+func (s *BoltStore) Device(ctx context.Context, id string) (Device, error) {
 	var d Device
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bDevices).Get([]byte(id))
@@ -184,7 +185,7 @@ func (s *BoltStore) Device(id string) (Device, error) {
 	return d, err
 }
 
-func (s *BoltStore) Devices(institution string) ([]Device, error) {
+func (s *BoltStore) Devices(ctx context.Context, institution string) ([]Device, error) {
 	var out []Device
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bDevices).ForEach(func(_, v []byte) error {
@@ -202,7 +203,7 @@ func (s *BoltStore) Devices(institution string) ([]Device, error) {
 	return out, err
 }
 
-func (s *BoltStore) SetDeviceDisabled(institution, id string, disabled bool) error {
+func (s *BoltStore) SetDeviceDisabled(ctx context.Context, institution, id string, disabled bool) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bDevices)
 		v := b.Get([]byte(id))
@@ -243,13 +244,10 @@ func decodeStored(v []byte) (StoredRecord, error) {
 	return r, json.Unmarshal(v[10+n:], &r.Record)
 }
 
-func badStatus(c healthcode.Colour) bool { return c == healthcode.Red || c == healthcode.Yellow }
-
-func provisionalPass(r *healthcode.Record) bool {
-	return r.Provisional && r.Verdict == healthcode.VerdictPass
-}
-
-func (s *BoltStore) Ingest(dev Device, batch []IngestRecord, idem IdempotencyKey, now time.Time) ([]protocol.RecordResult, bool, error) {
+func (s *BoltStore) Ingest(ctx context.Context, dev Device, batch []IngestRecord, idem IdempotencyKey, now time.Time) ([]protocol.RecordResult, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, fmt.Errorf("store batch: %w", err)
+	}
 	var results []protocol.RecordResult
 	replayed := false
 	// Batch lets the uploads of several scanners share one commit (fsync);
@@ -301,24 +299,18 @@ func (s *BoltStore) Ingest(dev Device, batch []IngestRecord, idem IdempotencyKey
 			if err := byGate.Put(gk, nil); err != nil {
 				return err
 			}
-			if !r.CodeHash.IsZero() && provisionalPass(r) {
-				flag := []byte{0}
-				if provisionalPass(r) {
-					flag[0] = 1
-				}
-				if err := byHash.Put(append(r.CodeHash[:len(r.CodeHash):len(r.CodeHash)], key...), flag); err != nil {
+			if r.ProvisionalPass() {
+				if err := byHash.Put(append(r.CodeHash[:len(r.CodeHash):len(r.CodeHash)], key...), []byte{1}); err != nil {
 					return err
 				}
-				if flag[0] == 1 {
-					if v := status.Get(r.CodeHash[:]); v != nil {
-						var e healthcode.StatusEntry
-						if err := json.Unmarshal(v, &e); err != nil {
+				if v := status.Get(r.CodeHash[:]); v != nil {
+					var e healthcode.StatusEntry
+					if err := json.Unmarshal(v, &e); err != nil {
+						return err
+					}
+					if e.Colour.Stops() {
+						if err := putAlert(alerts, dev.Institution, key, r, e.Colour, now); err != nil {
 							return err
-						}
-						if badStatus(e.Colour) {
-							if err := putAlert(alerts, dev.Institution, key, r, e.Colour, now); err != nil {
-								return err
-							}
 						}
 					}
 				}
@@ -357,7 +349,7 @@ func putAlert(b *bolt.Bucket, institution string, key []byte, r *healthcode.Reco
 	return putJSON(b, ak, a)
 }
 
-func (s *BoltStore) Record(deviceID, recordID string) (StoredRecord, error) {
+func (s *BoltStore) Record(ctx context.Context, deviceID, recordID string) (StoredRecord, error) {
 	var r StoredRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bRecords).Get(recordKey(deviceID, recordID))
@@ -388,7 +380,7 @@ func scanBackward(tx *bolt.Tx, index []byte, prefix, upper []byte, fn func(k []b
 	}
 }
 
-func (s *BoltStore) Records(q RecordQuery) ([]StoredRecord, error) {
+func (s *BoltStore) Records(ctx context.Context, q RecordQuery) ([]StoredRecord, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
@@ -425,7 +417,7 @@ func (s *BoltStore) Records(q RecordQuery) ([]StoredRecord, error) {
 	return out, err
 }
 
-func (s *BoltStore) GateWindow(institution, gate string, from, to time.Time) ([]StoredRecord, error) {
+func (s *BoltStore) GateWindow(ctx context.Context, institution, gate string, from, to time.Time) ([]StoredRecord, error) {
 	prefix := append(append(append([]byte(institution), 0), gate...), 0)
 	lo := append(append([]byte{}, prefix...), timeKey(from)...)
 	hi := append(append([]byte{}, prefix...), timeKey(to.Add(time.Nanosecond))...)
@@ -449,7 +441,7 @@ func (s *BoltStore) GateWindow(institution, gate string, from, to time.Time) ([]
 	return out, err
 }
 
-func (s *BoltStore) Alerts(institution string) ([]Alert, error) {
+func (s *BoltStore) Alerts(ctx context.Context, institution string) ([]Alert, error) {
 	prefix := append([]byte(institution), 0)
 	var out []Alert
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -467,7 +459,7 @@ func (s *BoltStore) Alerts(institution string) ([]Alert, error) {
 	return out, err
 }
 
-func (s *BoltStore) SetStatus(changes []StatusChange, now time.Time) (uint64, int, error) {
+func (s *BoltStore) SetStatus(ctx context.Context, changes []StatusChange, now time.Time) (uint64, int, error) {
 	var seq uint64
 	raised := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -478,11 +470,14 @@ func (s *BoltStore) SetStatus(changes []StatusChange, now time.Time) (uint64, in
 			if !ch.Colour.Valid() {
 				return fmt.Errorf("code %s: colour %s is not green, yellow or red", ch.Hash, ch.Colour)
 			}
+			var old healthcode.StatusEntry
+			known := false
 			if v := st.Get(ch.Hash[:]); v != nil {
-				var old healthcode.StatusEntry
-				if err := json.Unmarshal(v, &old); err == nil && old.Colour == ch.Colour {
-					continue
-				}
+				known = json.Unmarshal(v, &old) == nil
+			}
+			changed, alert := healthcode.StatusTransition(old.Colour, known, ch.Colour)
+			if !changed {
+				continue
 			}
 			n, err := lg.NextSequence()
 			if err != nil {
@@ -495,7 +490,7 @@ func (s *BoltStore) SetStatus(changes []StatusChange, now time.Time) (uint64, in
 			if err := lg.Put(u64(n), ch.Hash[:]); err != nil {
 				return err
 			}
-			if !badStatus(ch.Colour) {
+			if !alert {
 				continue
 			}
 			c := byHash.Cursor()
@@ -552,7 +547,7 @@ func (s *BoltStore) pruneStatusLog(tx *bolt.Tx) error {
 	return nil
 }
 
-func (s *BoltStore) Status(h healthcode.CodeHash) (healthcode.StatusEntry, bool, error) {
+func (s *BoltStore) Status(ctx context.Context, h healthcode.CodeHash) (healthcode.StatusEntry, bool, error) {
 	var e healthcode.StatusEntry
 	found := false
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -566,7 +561,7 @@ func (s *BoltStore) Status(h healthcode.CodeHash) (healthcode.StatusEntry, bool,
 	return e, found, err
 }
 
-func (s *BoltStore) StatusSince(since uint64, now time.Time) (*healthcode.StatusList, error) {
+func (s *BoltStore) StatusSince(ctx context.Context, since uint64, now time.Time) (*healthcode.StatusList, error) {
 	sl := &healthcode.StatusList{Since: since, Generated: now.UTC(), Entries: []healthcode.StatusEntry{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		st, lg := tx.Bucket(bStatus), tx.Bucket(bStatusLog)
@@ -621,7 +616,7 @@ func (s *BoltStore) StatusSince(since uint64, now time.Time) (*healthcode.Status
 	return sl, nil
 }
 
-func (s *BoltStore) TrustState() (TrustState, error) {
+func (s *BoltStore) TrustState(ctx context.Context) (TrustState, error) {
 	var ts TrustState
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bMeta).Get(metaTrust)
@@ -633,11 +628,11 @@ func (s *BoltStore) TrustState() (TrustState, error) {
 	return ts, err
 }
 
-func (s *BoltStore) PutTrustState(ts TrustState) error {
+func (s *BoltStore) PutTrustState(ctx context.Context, ts TrustState) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bMeta), metaTrust, ts) })
 }
 
-func (s *BoltStore) Prune(idemBefore, now time.Time) error {
+func (s *BoltStore) Prune(ctx context.Context, idemBefore, now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if err := pruneSessions(tx, now); err != nil {
 			return err

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -12,18 +13,18 @@ import (
 // What several server processes would share (nonces, portal sessions) and
 // the audit list, for the bbolt store.
 
-func (s *BoltStore) CheckNonce(deviceID, nonce string, forget, now time.Time) (bool, error) {
+func (s *BoltStore) CheckNonce(ctx context.Context, deviceID, nonce string, forget, now time.Time) (bool, error) {
 	return s.nonces.check(deviceID, nonce, forget, now)
 }
 
-func (s *BoltStore) PutSession(ss Session) error {
+func (s *BoltStore) PutSession(ctx context.Context, ss Session) error {
 	if err := s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bSessions), ss.Hash[:], ss) }); err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
 	return nil
 }
 
-func (s *BoltStore) Session(h SessionHash, now time.Time) (Session, error) {
+func (s *BoltStore) Session(ctx context.Context, h SessionHash, now time.Time) (Session, error) {
 	var ss Session
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bSessions).Get(h[:])
@@ -38,7 +39,7 @@ func (s *BoltStore) Session(h SessionHash, now time.Time) (Session, error) {
 	return ss, err
 }
 
-func (s *BoltStore) DeleteSession(h SessionHash) error {
+func (s *BoltStore) DeleteSession(ctx context.Context, h SessionHash) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete(h[:]) })
 }
 
@@ -63,7 +64,7 @@ func pruneSessions(tx *bolt.Tx, now time.Time) error {
 	return nil
 }
 
-func (s *BoltStore) AddAudit(a AuditEntry) error {
+func (s *BoltStore) AddAudit(ctx context.Context, a AuditEntry) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bAudit)
 		n, err := b.NextSequence()
@@ -79,7 +80,7 @@ func (s *BoltStore) AddAudit(a AuditEntry) error {
 	return nil
 }
 
-func (s *BoltStore) Audit(institution string, limit int) ([]AuditEntry, error) {
+func (s *BoltStore) Audit(ctx context.Context, institution string, limit int) ([]AuditEntry, error) {
 	if limit <= 0 {
 		limit = 100
 	}

@@ -67,7 +67,7 @@ type device struct {
 
 func (e *testEnv) token(t testing.TB, institution, gate string) string {
 	t.Helper()
-	text, _, err := e.srv.NewToken(TokenEnroll, institution, gate)
+	text, _, err := e.srv.NewToken(t.Context(), TokenEnroll, institution, gate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func (e *testEnv) upload(t testing.TB, d *device, recs []healthcode.Record, key 
 
 func (e *testEnv) countRecords(t testing.TB, institution string) int {
 	t.Helper()
-	recs, err := e.srv.Store().Records(RecordQuery{Institution: institution, Limit: 1 << 20})
+	recs, err := e.srv.Store().Records(t.Context(), RecordQuery{Institution: institution, Limit: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

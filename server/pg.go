@@ -46,8 +46,7 @@ type PGOptions struct {
 	Now func() time.Time
 }
 
-// pgTimeout bounds one store call, so a stalled database fails a request
-// instead of holding it.
+// pgTimeout bounds one store call (see bound).
 const pgTimeout = 30 * time.Second
 
 // Days around the server clock that get their own partition; records
@@ -97,13 +96,16 @@ func (s *PGStore) Close() error {
 	return nil
 }
 
-func pgctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), pgTimeout)
+// bound gives one store call at most pgTimeout within the caller's ctx:
+// a stalled database fails the request instead of holding it, and a
+// request that ends (its client gone) cancels the query.
+func bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, pgTimeout)
 }
 
 // tx runs fn in one transaction.
-func (s *PGStore) tx(fn func(ctx context.Context, tx pgx.Tx) error) error {
-	ctx, cancel := pgctx()
+func (s *PGStore) tx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
 }
@@ -117,8 +119,8 @@ func nullTime(t time.Time) *time.Time {
 
 // Tokens and devices.
 
-func (s *PGStore) PutToken(t Token) error {
-	ctx, cancel := pgctx()
+func (s *PGStore) PutToken(ctx context.Context, t Token) error {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (hash, kind, institution, gate, hint, created, expires, used_at, used_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -146,8 +148,8 @@ func scanToken(row pgx.Row) (Token, error) {
 	return t, nil
 }
 
-func (s *PGStore) Token(h TokenHash) (Token, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) Token(ctx context.Context, h TokenHash) (Token, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1`, h[:]))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -156,8 +158,8 @@ func (s *PGStore) Token(h TokenHash) (Token, error) {
 	return t, err
 }
 
-func (s *PGStore) Tokens(institution string) ([]Token, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) Tokens(ctx context.Context, institution string) ([]Token, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE institution = $1 ORDER BY created DESC`, institution)
 	if err != nil {
@@ -170,8 +172,8 @@ func (s *PGStore) Tokens(institution string) ([]Token, error) {
 	return out, nil
 }
 
-func (s *PGStore) Enroll(h TokenHash, dev Device, now time.Time) (Device, error) {
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+func (s *PGStore) Enroll(ctx context.Context, h TokenHash, dev Device, now time.Time) (Device, error) {
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1 FOR UPDATE`, h[:]))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrTokenUnknown
@@ -204,8 +206,8 @@ func scanDevice(row pgx.Row) (Device, error) {
 	return d, err
 }
 
-func (s *PGStore) Device(id string) (Device, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) Device(ctx context.Context, id string) (Device, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	d, err := scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceColumns+` FROM devices WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -214,8 +216,8 @@ func (s *PGStore) Device(id string) (Device, error) {
 	return d, err
 }
 
-func (s *PGStore) Devices(institution string) ([]Device, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) Devices(ctx context.Context, institution string) ([]Device, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT `+deviceColumns+` FROM devices WHERE institution = $1 ORDER BY enrolled, id`, institution)
 	if err != nil {
@@ -224,8 +226,8 @@ func (s *PGStore) Devices(institution string) ([]Device, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Device, error) { return scanDevice(r) })
 }
 
-func (s *PGStore) SetDeviceDisabled(institution, id string, disabled bool) error {
-	ctx, cancel := pgctx()
+func (s *PGStore) SetDeviceDisabled(ctx context.Context, institution, id string, disabled bool) error {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	tag, err := s.pool.Exec(ctx, `UPDATE devices SET disabled = $3 WHERE id = $2 AND institution = $1`, institution, id, disabled)
 	if err != nil {
@@ -247,14 +249,14 @@ func dayStart(t time.Time) time.Time {
 // ensureDay makes the partition of the day starting at day unless it
 // exists. Rows of that day waiting in records_default (they arrived when
 // the day was still far ahead) move into it, in the same transaction.
-func (s *PGStore) ensureDay(day time.Time) error {
+func (s *PGStore) ensureDay(ctx context.Context, day time.Time) error {
 	name := "records_" + day.Format("20060102")
 	if _, ok := s.days.Load(name); ok {
 		return nil
 	}
 	next := day.AddDate(0, 0, 1)
 	created := false
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		// One maker of partitions at a time, across processes.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(pgMigrateLock+1)); err != nil {
 			return err
@@ -290,7 +292,7 @@ func (s *PGStore) ensureDay(day time.Time) error {
 	return nil
 }
 
-func (s *PGStore) Ingest(dev Device, batch []IngestRecord, idem IdempotencyKey, now time.Time) ([]protocol.RecordResult, bool, error) {
+func (s *PGStore) Ingest(ctx context.Context, dev Device, batch []IngestRecord, idem IdempotencyKey, now time.Time) ([]protocol.RecordResult, bool, error) {
 	results := make([]protocol.RecordResult, len(batch))
 	var fresh []int // first occurrence of each record id not rejected
 	seen := make(map[string]bool, len(batch))
@@ -315,13 +317,13 @@ func (s *PGStore) Ingest(dev Device, batch []IngestRecord, idem IdempotencyKey, 
 	for _, i := range fresh {
 		if d := dayStart(When(&batch[i].Record)); !days[d] && !d.Before(lo) && d.Before(hi) {
 			days[d] = true
-			if err := s.ensureDay(d); err != nil {
+			if err := s.ensureDay(ctx, d); err != nil {
 				return nil, false, fmt.Errorf("store batch: %w", err)
 			}
 		}
 	}
 	replayed := false
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if idem.Key != "" {
 			// Retries of one key wait for each other instead of racing.
 			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", dev.ID+" "+idem.Key); err != nil {
@@ -403,7 +405,7 @@ func (s *PGStore) insertRecords(ctx context.Context, tx pgx.Tx, dev Device, batc
 		}
 		r := &in.Record
 		copyRows = append(copyRows, []any{When(r), dev.ID, pgtype.UUID{Bytes: u, Valid: true}, dev.Institution, r.Gate, now, in.Raw})
-		if !r.CodeHash.IsZero() && provisionalPass(r) {
+		if r.ProvisionalPass() {
 			prov = append(prov, i)
 		}
 	}
@@ -441,10 +443,22 @@ func (s *PGStore) insertProvisional(ctx context.Context, tx pgx.Tx, dev Device, 
 	_, err := tx.Exec(ctx, `INSERT INTO alerts (institution, device_id, record_id, gate, at, code_hash, colour, raised, name)
 		SELECT p.institution, p.device_id, p.record_id, p.gate, p.at, p.code_hash, st.colour, $3, p.name
 		FROM provisional_passes p JOIN status st ON st.hash = p.code_hash
-		WHERE p.device_id = $1 AND p.record_id = ANY($2::text[]::uuid[]) AND st.colour IN ($4, $5)
+		WHERE p.device_id = $1 AND p.record_id = ANY($2::text[]::uuid[]) AND st.colour = ANY($4::smallint[])
 		ON CONFLICT (institution, device_id, record_id) DO UPDATE SET colour = excluded.colour`,
-		dev.ID, ids, now, int16(healthcode.Red), int16(healthcode.Yellow))
+		dev.ID, ids, now, stoppingColours())
 	return err
+}
+
+// stoppingColours are the colours that stop their holder
+// (healthcode.Colour.Stops), as the status table stores them.
+func stoppingColours() []int16 {
+	var out []int16
+	for _, c := range []healthcode.Colour{healthcode.Green, healthcode.Yellow, healthcode.Red} {
+		if c.Stops() {
+			out = append(out, int16(c))
+		}
+	}
+	return out
 }
 
 func decodeRow(received time.Time, institution string, body []byte) (StoredRecord, error) {
@@ -471,11 +485,11 @@ func collectRecords(rows pgx.Rows) ([]StoredRecord, error) {
 	return out, err
 }
 
-func (s *PGStore) Record(deviceID, recordID string) (StoredRecord, error) {
+func (s *PGStore) Record(ctx context.Context, deviceID, recordID string) (StoredRecord, error) {
 	if _, err := uuid.Parse(recordID); err != nil {
 		return StoredRecord{}, ErrNotFound
 	}
-	ctx, cancel := pgctx()
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	var received time.Time
 	var inst string
@@ -492,7 +506,7 @@ func (s *PGStore) Record(deviceID, recordID string) (StoredRecord, error) {
 	return decodeRow(received, inst, body)
 }
 
-func (s *PGStore) Records(q RecordQuery) ([]StoredRecord, error) {
+func (s *PGStore) Records(ctx context.Context, q RecordQuery) ([]StoredRecord, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
@@ -500,7 +514,7 @@ func (s *PGStore) Records(q RecordQuery) ([]StoredRecord, error) {
 	if before.IsZero() {
 		before = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	ctx, cancel := pgctx()
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	var rows pgx.Rows
 	var err error
@@ -519,8 +533,8 @@ func (s *PGStore) Records(q RecordQuery) ([]StoredRecord, error) {
 	return collectRecords(rows)
 }
 
-func (s *PGStore) GateWindow(institution, gate string, from, to time.Time) ([]StoredRecord, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) GateWindow(ctx context.Context, institution, gate string, from, to time.Time) ([]StoredRecord, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT received, institution, body FROM records
 		WHERE institution = $1 AND gate = $2 AND at >= $3 AND at <= $4
@@ -531,8 +545,8 @@ func (s *PGStore) GateWindow(institution, gate string, from, to time.Time) ([]St
 	return collectRecords(rows)
 }
 
-func (s *PGStore) Alerts(institution string) ([]Alert, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) Alerts(ctx context.Context, institution string) ([]Alert, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT device_id, record_id::text, gate, at, code_hash, colour, raised, name
 		FROM alerts WHERE institution = $1 ORDER BY raised DESC, device_id, record_id`, institution)
@@ -552,10 +566,10 @@ func (s *PGStore) Alerts(institution string) ([]Alert, error) {
 
 // Status.
 
-func (s *PGStore) SetStatus(changes []StatusChange, now time.Time) (uint64, int, error) {
+func (s *PGStore) SetStatus(ctx context.Context, changes []StatusChange, now time.Time) (uint64, int, error) {
 	var seq int64
 	raised := 0
-	err := s.tx(func(ctx context.Context, tx pgx.Tx) error {
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		raised = 0
 		var floor int64
 		// The lock on the head row orders writers: a sequence is visible
@@ -569,11 +583,12 @@ func (s *PGStore) SetStatus(changes []StatusChange, now time.Time) (uint64, int,
 			}
 			var old int16
 			err := tx.QueryRow(ctx, `SELECT colour FROM status WHERE hash = $1`, ch.Hash[:]).Scan(&old)
-			if err == nil && healthcode.Colour(old) == ch.Colour {
-				continue
-			}
 			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return err
+			}
+			changed, alert := healthcode.StatusTransition(healthcode.Colour(old), err == nil, ch.Colour)
+			if !changed {
+				continue
 			}
 			seq++
 			if _, err := tx.Exec(ctx, `INSERT INTO status (hash, colour, updated, seq) VALUES ($1, $2, $3, $4)
@@ -583,7 +598,7 @@ func (s *PGStore) SetStatus(changes []StatusChange, now time.Time) (uint64, int,
 			if _, err := tx.Exec(ctx, `INSERT INTO status_log (seq, hash, colour, at) VALUES ($1, $2, $3, $4)`, seq, ch.Hash[:], int16(ch.Colour), now.UTC()); err != nil {
 				return err
 			}
-			if !badStatus(ch.Colour) {
+			if !alert {
 				continue
 			}
 			tag, err := tx.Exec(ctx, `INSERT INTO alerts (institution, device_id, record_id, gate, at, code_hash, colour, raised, name)
@@ -620,8 +635,8 @@ func scanStatus(r pgx.CollectableRow) (healthcode.StatusEntry, error) {
 	return e, err
 }
 
-func (s *PGStore) Status(h healthcode.CodeHash) (healthcode.StatusEntry, bool, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) Status(ctx context.Context, h healthcode.CodeHash) (healthcode.StatusEntry, bool, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT hash, colour, updated, seq FROM status WHERE hash = $1`, h[:])
 	if err != nil {
@@ -634,9 +649,9 @@ func (s *PGStore) Status(h healthcode.CodeHash) (healthcode.StatusEntry, bool, e
 	return e, err == nil, err
 }
 
-func (s *PGStore) StatusSince(since uint64, now time.Time) (*healthcode.StatusList, error) {
+func (s *PGStore) StatusSince(ctx context.Context, since uint64, now time.Time) (*healthcode.StatusList, error) {
 	sl := &healthcode.StatusList{Since: since, Generated: now.UTC(), Entries: []healthcode.StatusEntry{}}
-	ctx, cancel := pgctx()
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	// One snapshot of the database for the head and the entries.
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -670,8 +685,8 @@ func (s *PGStore) StatusSince(since uint64, now time.Time) (*healthcode.StatusLi
 
 // Trust list.
 
-func (s *PGStore) TrustState() (TrustState, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) TrustState(ctx context.Context) (TrustState, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	var ts TrustState
 	var seq int64
@@ -685,8 +700,8 @@ func (s *PGStore) TrustState() (TrustState, error) {
 
 // PutTrustState never lowers the sequence: of two processes that started
 // together, the first one's list stands.
-func (s *PGStore) PutTrustState(ts TrustState) error {
-	ctx, cancel := pgctx()
+func (s *PGStore) PutTrustState(ctx context.Context, ts TrustState) error {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	_, err := s.pool.Exec(ctx, `INSERT INTO trust_state (one, seq, fingerprint, doc) VALUES (true, $1, $2, $3)
 		ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, fingerprint = excluded.fingerprint, doc = excluded.doc
@@ -699,8 +714,8 @@ func (s *PGStore) PutTrustState(ts TrustState) error {
 
 // Shared state of the server processes.
 
-func (s *PGStore) CheckNonce(deviceID, nonce string, forget, now time.Time) (bool, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) CheckNonce(ctx context.Context, deviceID, nonce string, forget, now time.Time) (bool, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	// A row left over after its time (not yet pruned) does not count.
 	tag, err := s.pool.Exec(ctx, `INSERT INTO nonces (device_id, nonce, forget) VALUES ($1, $2, $3)
@@ -711,8 +726,8 @@ func (s *PGStore) CheckNonce(deviceID, nonce string, forget, now time.Time) (boo
 	return tag.RowsAffected() == 1, nil
 }
 
-func (s *PGStore) PutSession(ss Session) error {
-	ctx, cancel := pgctx()
+func (s *PGStore) PutSession(ctx context.Context, ss Session) error {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (hash, institution, kind, actor, csrf, expires) VALUES ($1, $2, $3, $4, $5, $6)`,
 		ss.Hash[:], ss.Institution, ss.Kind, ss.Actor, ss.CSRF, ss.Expires)
@@ -722,8 +737,8 @@ func (s *PGStore) PutSession(ss Session) error {
 	return nil
 }
 
-func (s *PGStore) Session(h SessionHash, now time.Time) (Session, error) {
-	ctx, cancel := pgctx()
+func (s *PGStore) Session(ctx context.Context, h SessionHash, now time.Time) (Session, error) {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	ss := Session{Hash: h}
 	err := s.pool.QueryRow(ctx, `SELECT institution, kind, actor, csrf, expires FROM sessions WHERE hash = $1 AND expires >= $2`, h[:], now).
@@ -737,8 +752,8 @@ func (s *PGStore) Session(h SessionHash, now time.Time) (Session, error) {
 	return ss, nil
 }
 
-func (s *PGStore) DeleteSession(h SessionHash) error {
-	ctx, cancel := pgctx()
+func (s *PGStore) DeleteSession(ctx context.Context, h SessionHash) error {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE hash = $1`, h[:]); err != nil {
 		return fmt.Errorf("delete session: %w", err)
@@ -746,8 +761,8 @@ func (s *PGStore) DeleteSession(h SessionHash) error {
 	return nil
 }
 
-func (s *PGStore) AddAudit(a AuditEntry) error {
-	ctx, cancel := pgctx()
+func (s *PGStore) AddAudit(ctx context.Context, a AuditEntry) error {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	_, err := s.pool.Exec(ctx, `INSERT INTO audit (at, institution, actor, device_id, record_id, reason) VALUES ($1, $2, $3, $4, $5, $6)`,
 		a.Time, a.Institution, a.Actor, a.DeviceID, a.RecordID, a.Reason)
@@ -757,11 +772,11 @@ func (s *PGStore) AddAudit(a AuditEntry) error {
 	return nil
 }
 
-func (s *PGStore) Audit(institution string, limit int) ([]AuditEntry, error) {
+func (s *PGStore) Audit(ctx context.Context, institution string, limit int) ([]AuditEntry, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	ctx, cancel := pgctx()
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT at, institution, actor, device_id, record_id, reason FROM audit
 		WHERE institution = $1 ORDER BY at DESC, id DESC LIMIT $2`, institution, limit)
@@ -775,8 +790,8 @@ func (s *PGStore) Audit(institution string, limit int) ([]AuditEntry, error) {
 	})
 }
 
-func (s *PGStore) Prune(idemBefore, now time.Time) error {
-	ctx, cancel := pgctx()
+func (s *PGStore) Prune(ctx context.Context, idemBefore, now time.Time) error {
+	ctx, cancel := bound(ctx)
 	defer cancel()
 	for _, q := range []struct {
 		sql string

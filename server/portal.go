@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -64,7 +65,7 @@ func (s *Server) portal(h portalHandler) http.HandlerFunc {
 		c, err := r.Cookie(sessionCookie)
 		var st Session
 		if err == nil {
-			st, err = s.store.Session(hashSession(c.Value), s.now())
+			st, err = s.store.Session(r.Context(), hashSession(c.Value), s.now())
 		}
 		if err != nil {
 			if !errors.Is(err, ErrNotFound) && !errors.Is(err, http.ErrNoCookie) {
@@ -105,7 +106,7 @@ func (s *Server) portalLoginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) portalLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	text := r.PostFormValue("token")
-	t, err := s.store.Token(hashToken(text))
+	t, err := s.store.Token(r.Context(), hashToken(text))
 	now := s.now()
 	if err != nil || (t.Kind != TokenPortal && t.Kind != TokenTracing) || now.After(t.Expires) || text == "" {
 		if err != nil && !errors.Is(err, ErrTokenUnknown) {
@@ -117,7 +118,7 @@ func (s *Server) portalLogin(w http.ResponseWriter, r *http.Request) {
 	id := randomText(32)
 	st := Session{Hash: hashSession(id), Institution: t.Institution, Kind: t.Kind, Actor: t.Kind + " " + t.Hint,
 		CSRF: randomText(24), Expires: now.Add(sessionTTL).UTC()}
-	if err := s.store.PutSession(st); err != nil {
+	if err := s.store.PutSession(r.Context(), st); err != nil {
 		s.log.Error("portal login", "err", err)
 		http.Error(w, "could not start the session", http.StatusInternalServerError)
 		return
@@ -130,7 +131,7 @@ func (s *Server) portalLogin(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) portalLogout(w http.ResponseWriter, r *http.Request, _ session) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := s.store.DeleteSession(hashSession(c.Value)); err != nil {
+		if err := s.store.DeleteSession(r.Context(), hashSession(c.Value)); err != nil {
 			s.log.Error("portal logout", "err", err)
 		}
 	}
@@ -169,25 +170,25 @@ func (s *Server) homeData(r *http.Request, sess session) (*homePage, error) {
 	before, _ := time.Parse(time.RFC3339Nano, r.URL.Query().Get("before"))
 	const page = 200
 	var err error
-	if p.Records, err = s.store.Records(RecordQuery{Institution: sess.institution, Gate: p.Gate, Before: before, Limit: page}); err != nil {
+	if p.Records, err = s.store.Records(r.Context(), RecordQuery{Institution: sess.institution, Gate: p.Gate, Before: before, Limit: page}); err != nil {
 		return nil, err
 	}
 	if len(p.Records) == page {
 		p.Older = When(&p.Records[page-1].Record).Format(time.RFC3339Nano)
 	}
-	if p.Alerts, err = s.store.Alerts(sess.institution); err != nil {
+	if p.Alerts, err = s.store.Alerts(r.Context(), sess.institution); err != nil {
 		return nil, err
 	}
-	if p.Devices, err = s.store.Devices(sess.institution); err != nil {
+	if p.Devices, err = s.store.Devices(r.Context(), sess.institution); err != nil {
 		return nil, err
 	}
-	if p.Tokens, err = s.store.Tokens(sess.institution); err != nil {
+	if p.Tokens, err = s.store.Tokens(r.Context(), sess.institution); err != nil {
 		return nil, err
 	}
-	if p.Audit, err = s.store.Audit(sess.institution, 200); err != nil {
+	if p.Audit, err = s.store.Audit(r.Context(), sess.institution, 200); err != nil {
 		return nil, err
 	}
-	recent, err := s.store.Records(RecordQuery{Institution: sess.institution, Limit: 2000})
+	recent, err := s.store.Records(r.Context(), RecordQuery{Institution: sess.institution, Limit: 2000})
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +244,7 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request, sess session
 
 func (s *Server) portalNewToken(w http.ResponseWriter, r *http.Request, sess session) {
 	gate := r.PostFormValue("gate")
-	text, _, err := s.NewToken(TokenEnroll, sess.institution, gate)
+	text, _, err := s.NewToken(r.Context(), TokenEnroll, sess.institution, gate)
 	p, derr := s.homeData(r, sess)
 	if derr != nil {
 		http.Error(w, "could not read the records", http.StatusInternalServerError)
@@ -261,7 +262,7 @@ func (s *Server) portalNewToken(w http.ResponseWriter, r *http.Request, sess ses
 // portalDevice disables or enables one of the institution's devices.
 func (s *Server) portalDevice(w http.ResponseWriter, r *http.Request, sess session) {
 	disable := r.PostFormValue("action") == "disable"
-	err := s.store.SetDeviceDisabled(sess.institution, r.PostFormValue("device"), disable)
+	err := s.store.SetDeviceDisabled(r.Context(), sess.institution, r.PostFormValue("device"), disable)
 	if errors.Is(err, ErrNotFound) {
 		http.Error(w, "no such device in this institution", http.StatusNotFound)
 		return
@@ -277,8 +278,8 @@ func (s *Server) portalDevice(w http.ResponseWriter, r *http.Request, sess sessi
 
 // CloseContacts lists who passed the same gate within window either side of
 // one check of the institution (the check itself excluded).
-func (s *Server) CloseContacts(institution, deviceID, recordID string, window time.Duration) (StoredRecord, []StoredRecord, error) {
-	rec, err := s.store.Record(deviceID, recordID)
+func (s *Server) CloseContacts(ctx context.Context, institution, deviceID, recordID string, window time.Duration) (StoredRecord, []StoredRecord, error) {
+	rec, err := s.store.Record(ctx, deviceID, recordID)
 	if err != nil {
 		return rec, nil, err
 	}
@@ -286,7 +287,7 @@ func (s *Server) CloseContacts(institution, deviceID, recordID string, window ti
 		return rec, nil, ErrNotFound // another institution's record is not there for this one
 	}
 	at := When(&rec.Record)
-	all, err := s.store.GateWindow(institution, rec.Gate, at.Add(-window), at.Add(window))
+	all, err := s.store.GateWindow(ctx, institution, rec.Gate, at.Add(-window), at.Add(window))
 	if err != nil {
 		return rec, nil, err
 	}
@@ -316,7 +317,7 @@ func (s *Server) portalContacts(w http.ResponseWriter, r *http.Request, sess ses
 	if err != nil || minutes <= 0 || minutes > 24*60 {
 		minutes = 30
 	}
-	rec, contacts, err := s.CloseContacts(sess.institution, q.Get("device"), q.Get("record"), time.Duration(minutes)*time.Minute)
+	rec, contacts, err := s.CloseContacts(r.Context(), sess.institution, q.Get("device"), q.Get("record"), time.Duration(minutes)*time.Minute)
 	if errors.Is(err, ErrNotFound) {
 		http.Error(w, "no such check in this institution's records", http.StatusNotFound)
 		return
@@ -351,7 +352,7 @@ func (s *Server) portalIdentity(w http.ResponseWriter, r *http.Request, sess ses
 		return
 	}
 	reason := r.PostFormValue("reason")
-	id, rec, err := s.OpenIdentity(sess.institution, sess.actor, r.PostFormValue("device"), r.PostFormValue("record"), reason)
+	id, rec, err := s.OpenIdentity(r.Context(), sess.institution, sess.actor, r.PostFormValue("device"), r.PostFormValue("record"), reason)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrNotFound):

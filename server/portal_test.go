@@ -47,7 +47,7 @@ func testCloseContactsAndPortal(t *testing.T, k storeKind) {
 	e.upload(t, south, []healthcode.Record{otherGate}, "")
 	e.upload(t, other, []healthcode.Record{otherInst}, "")
 
-	_, got, err := e.srv.CloseContacts("养老院", north.id, check.ID, 30*time.Minute)
+	_, got, err := e.srv.CloseContacts(t.Context(), "养老院", north.id, check.ID, 30*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,10 +59,10 @@ func testCloseContactsAndPortal(t *testing.T, k storeKind) {
 	if want := []string{"王*五", "赵*六", "钱*七"}; strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("close contacts %v, want %v", names, want)
 	}
-	if _, _, err := e.srv.CloseContacts("school", north.id, check.ID, 30*time.Minute); !errors.Is(err, ErrNotFound) {
+	if _, _, err := e.srv.CloseContacts(t.Context(), "school", north.id, check.ID, 30*time.Minute); !errors.Is(err, ErrNotFound) {
 		t.Errorf("another institution's record: %v", err)
 	}
-	e.srv.SetStatus([]StatusChange{{check.CodeHash, healthcode.Red}})
+	e.srv.SetStatus(t.Context(), []StatusChange{{check.CodeHash, healthcode.Red}})
 
 	// The portal, as a browser uses it.
 	jar, _ := cookiejar.New(nil)
@@ -95,7 +95,7 @@ func testCloseContactsAndPortal(t *testing.T, k storeKind) {
 	if code, _ := post("/portal/login", url.Values{"token": {e.token(t, "养老院", "x")}}); code != 401 {
 		t.Errorf("enrolment token logged in: %d", code)
 	}
-	login, _, err := e.srv.NewToken(TokenPortal, "养老院", "")
+	login, _, err := e.srv.NewToken(t.Context(), TokenPortal, "养老院", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestAdminAPI(t *testing.T) {
 	if err := AdminCall(context.Background(), e.dir, AdminPathToken, AdminTokenRequest{Kind: TokenEnroll, Institution: "clinic", Gate: "door"}, &tr); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.srv.Store().Token(hashToken(tr.Token)); err != nil {
+	if _, err := e.srv.Store().Token(t.Context(), hashToken(tr.Token)); err != nil {
 		t.Errorf("token made through the admin API is not stored: %v", err)
 	}
 	var sr AdminStatusReply
@@ -185,7 +185,7 @@ func TestAdminAPI(t *testing.T) {
 	if err := AdminCall(context.Background(), e.dir, AdminPathStatus, AdminStatusRequest{Changes: []StatusChange{{h, healthcode.Red}}}, &sr); err != nil || sr.Seq != 1 {
 		t.Fatalf("status: %+v %v", sr, err)
 	}
-	if st, ok, _ := e.srv.Store().Status(h); !ok || st.Colour != healthcode.Red {
+	if st, ok, _ := e.srv.Store().Status(t.Context(), h); !ok || st.Colour != healthcode.Red {
 		t.Errorf("status not set: %+v", st)
 	}
 	// A wrong secret is refused.
@@ -210,8 +210,8 @@ func testRecordsNewestFirstInPages(t *testing.T, k storeKind) {
 		recs = append(recs, newRecord(d, []string{"door", "back"}[i%2], "a", at.Add(time.Duration(i)*time.Minute)))
 	}
 	e.upload(t, d, recs, "")
-	page1, _ := e.srv.Store().Records(RecordQuery{Institution: "clinic", Limit: 2})
-	page2, _ := e.srv.Store().Records(RecordQuery{Institution: "clinic", Limit: 2, Before: When(&page1[1].Record)})
+	page1, _ := e.srv.Store().Records(t.Context(), RecordQuery{Institution: "clinic", Limit: 2})
+	page2, _ := e.srv.Store().Records(t.Context(), RecordQuery{Institution: "clinic", Limit: 2, Before: When(&page1[1].Record)})
 	got := []string{}
 	for _, r := range append(page1, page2...) {
 		got = append(got, r.ID)
@@ -220,7 +220,7 @@ func testRecordsNewestFirstInPages(t *testing.T, k storeKind) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("pages %v, want %v", got, want)
 	}
-	back, _ := e.srv.Store().Records(RecordQuery{Institution: "clinic", Gate: "back"})
+	back, _ := e.srv.Store().Records(t.Context(), RecordQuery{Institution: "clinic", Gate: "back"})
 	if len(back) != 2 || back[0].ID != recs[3].ID {
 		t.Errorf("gate filter: %d records", len(back))
 	}

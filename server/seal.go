@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/ecdh"
 	"crypto/rand"
 	"crypto/x509"
@@ -109,12 +110,12 @@ const maxReasonLen = 200
 // institution for actor, with the reason they gave. The opening is written
 // to the audit list before the identity is returned; when that fails,
 // nothing is returned.
-func (s *Server) OpenIdentity(institution, actor, deviceID, recordID, reason string) (healthcode.SealedIdentity, StoredRecord, error) {
+func (s *Server) OpenIdentity(ctx context.Context, institution, actor, deviceID, recordID, reason string) (healthcode.SealedIdentity, StoredRecord, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > maxReasonLen || strings.ContainsRune(reason, 0) {
 		return healthcode.SealedIdentity{}, StoredRecord{}, ErrNoReason
 	}
-	rec, err := s.store.Record(deviceID, recordID)
+	rec, err := s.store.Record(ctx, deviceID, recordID)
 	if err != nil {
 		return healthcode.SealedIdentity{}, rec, err
 	}
@@ -134,7 +135,7 @@ func (s *Server) OpenIdentity(institution, actor, deviceID, recordID, reason str
 		return healthcode.SealedIdentity{}, rec, err
 	}
 	a := AuditEntry{Time: s.now().UTC(), Institution: institution, Actor: actor, DeviceID: deviceID, RecordID: recordID, Reason: reason}
-	if err := s.store.AddAudit(a); err != nil {
+	if err := s.store.AddAudit(ctx, a); err != nil {
 		return healthcode.SealedIdentity{}, rec, fmt.Errorf("audit: %w", err)
 	}
 	s.log.Info("sealed identity opened", "institution", institution, "actor", actor, "device", deviceID, "record", recordID, "reason", reason)

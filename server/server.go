@@ -99,7 +99,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger.Warn("the key directory had no sealing key for manual entries: made seal.key and seal.pub; scanners enrolled before get it when they enrol again", "dir", keys.Dir)
 	}
 	s := &Server{cfg: cfg, keys: keys, store: st, log: cfg.Logger, now: cfg.Now}
-	if s.trust, err = refreshTrust(st, keys, s.now()); err != nil {
+	if s.trust, err = refreshTrust(context.Background(), st, keys, s.now()); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (s *Server) TrustSeq() uint64 {
 
 // ReloadKeys reads the key directory again (SIGHUP in `hcserver serve`);
 // changed keys give a trust list with a higher sequence.
-func (s *Server) ReloadKeys() error {
+func (s *Server) ReloadKeys(ctx context.Context) error {
 	keys, err := LoadKeys(s.keys.Dir)
 	if err != nil {
 		return err
@@ -142,7 +142,7 @@ func (s *Server) ReloadKeys() error {
 	if !keys.Seal.Equal(s.keys.Seal) {
 		return errors.New("reload keys: seal.key changed; the sealed identities already uploaded open only with the old key: put it back")
 	}
-	ts, err := refreshTrust(s.store, keys, s.now())
+	ts, err := refreshTrust(ctx, s.store, keys, s.now())
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (s *Server) janitor(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.store.Prune(s.now().Add(-s.cfg.IdempotencyTTL), s.now()); err != nil {
+			if err := s.store.Prune(ctx, s.now().Add(-s.cfg.IdempotencyTTL), s.now()); err != nil {
 				s.log.Error("prune idempotency answers, sessions and nonces", "err", err)
 			}
 		}

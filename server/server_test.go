@@ -75,7 +75,7 @@ func testEnrolmentTokenIsSingleUse(t *testing.T, k storeKind) {
 	resp, data = e.post(t, protocol.PathEnroll, "text/plain", body5)
 	wantError(t, "wrong content type", resp, data, 415, protocol.ErrUnsupportedMedia)
 
-	devs, _ := e.srv.Store().Devices("第一中学")
+	devs, _ := e.srv.Store().Devices(t.Context(), "第一中学")
 	if len(devs) != 1 || devs[0].ID != rep.DeviceID {
 		t.Errorf("devices after one good enrolment: %+v", devs)
 	}
@@ -175,7 +175,7 @@ func TestTrustListETagAndSequence(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(extra.Dir, "issuer-320000"+ext))
 		os.WriteFile(filepath.Join(e.dir, "issuer-320000"+ext), b, 0o600)
 	}
-	if err := e.srv.ReloadKeys(); err != nil {
+	if err := e.srv.ReloadKeys(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	resp, data = e.do(t, d, call{method: "GET", uri: protocol.PathTrustList, header: map[string]string{"If-None-Match": etag}})
@@ -247,12 +247,12 @@ func testStatusDeltaSnapshotAndLive(t *testing.T, k storeKind) {
 	if sl == nil || sl.Seq != 0 || len(sl.Entries) != 0 {
 		t.Fatalf("empty snapshot: %+v", sl)
 	}
-	seq, _, err := e.srv.SetStatus([]StatusChange{{hashOf(1), healthcode.Red}, {hashOf(2), healthcode.Yellow}})
+	seq, _, err := e.srv.SetStatus(t.Context(), []StatusChange{{hashOf(1), healthcode.Red}, {hashOf(2), healthcode.Yellow}})
 	if err != nil || seq != 2 {
 		t.Fatalf("set: %d %v", seq, err)
 	}
 	// Setting the same colour again is no change.
-	if seq, _, _ = e.srv.SetStatus([]StatusChange{{hashOf(1), healthcode.Red}}); seq != 2 {
+	if seq, _, _ = e.srv.SetStatus(t.Context(), []StatusChange{{hashOf(1), healthcode.Red}}); seq != 2 {
 		t.Errorf("same colour made a change: seq %d", seq)
 	}
 	_, sl = e.status(t, d, 0)
@@ -263,7 +263,7 @@ func testStatusDeltaSnapshotAndLive(t *testing.T, k storeKind) {
 	if sl.Seq != 2 || len(sl.Entries) != 0 {
 		t.Fatalf("delta at head: %+v", sl)
 	}
-	e.srv.SetStatus([]StatusChange{{hashOf(1), healthcode.Green}})
+	e.srv.SetStatus(t.Context(), []StatusChange{{hashOf(1), healthcode.Green}})
 	resp, sl := e.status(t, d, 2)
 	if sl.Since != 2 || sl.Seq != 3 || len(sl.Entries) != 1 || sl.Entries[0].Hash != hashOf(1) || sl.Entries[0].Colour != healthcode.Green {
 		t.Fatalf("delta: %+v", sl)
@@ -280,7 +280,7 @@ func testStatusDeltaSnapshotAndLive(t *testing.T, k storeKind) {
 	}
 
 	// History holds 3 changes: after 3 more, since=2 is too old → 410.
-	e.srv.SetStatus([]StatusChange{{hashOf(3), healthcode.Red}, {hashOf(4), healthcode.Red}, {hashOf(5), healthcode.Red}})
+	e.srv.SetStatus(t.Context(), []StatusChange{{hashOf(3), healthcode.Red}, {hashOf(4), healthcode.Red}, {hashOf(5), healthcode.Red}})
 	resp, data := e.do(t, d, call{method: "GET", uri: protocol.StatusURI(2)})
 	wantError(t, "too old", resp, data, 410, protocol.ErrStatusGone)
 	_, sl = e.status(t, d, 3)
@@ -407,18 +407,18 @@ func testProvisionalPassThenRedRaisesAlert(t *testing.T, k storeKind) {
 	plain.CodeHash = prov.CodeHash
 	alreadyRed := newRecord(d, "gate", "a", now)
 	alreadyRed.Provisional = true
-	e.srv.SetStatus([]StatusChange{{alreadyRed.CodeHash, healthcode.Red}})
+	e.srv.SetStatus(t.Context(), []StatusChange{{alreadyRed.CodeHash, healthcode.Red}})
 
 	e.upload(t, d, []healthcode.Record{prov, plain, alreadyRed}, "")
-	alerts, _ := e.srv.Store().Alerts("care home")
+	alerts, _ := e.srv.Store().Alerts(t.Context(), "care home")
 	if len(alerts) != 1 || alerts[0].RecordID != alreadyRed.ID {
 		t.Fatalf("alerts after ingest: %+v", alerts)
 	}
-	_, n, err := e.srv.SetStatus([]StatusChange{{prov.CodeHash, healthcode.Yellow}})
+	_, n, err := e.srv.SetStatus(t.Context(), []StatusChange{{prov.CodeHash, healthcode.Yellow}})
 	if err != nil || n != 1 {
 		t.Fatalf("status set: %d alerts, %v", n, err)
 	}
-	alerts, _ = e.srv.Store().Alerts("care home")
+	alerts, _ = e.srv.Store().Alerts(t.Context(), "care home")
 	if len(alerts) != 2 {
 		t.Fatalf("alerts: %+v", alerts)
 	}
@@ -440,7 +440,7 @@ func testProvisionalPassThenRedRaisesAlert(t *testing.T, k storeKind) {
 		t.Errorf("delta for the scanner: %+v", sl)
 	}
 	// Another institution sees none of it.
-	if a, _ := e.srv.Store().Alerts("other"); len(a) != 0 {
+	if a, _ := e.srv.Store().Alerts(t.Context(), "other"); len(a) != 0 {
 		t.Errorf("alerts leak to another institution: %+v", a)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"time"
@@ -12,73 +13,73 @@ import (
 // Store is everything the server keeps. The embedded default is bbolt
 // (OpenBolt); a province would put PostgreSQL behind the same interface and
 // run several stateless server processes in front of it. Every method is
-// one transaction.
+// one transaction; ctx (the request's, for the HTTP API) ends it early.
 type Store interface {
 	// PutToken saves a new token (enrolment or portal login).
-	PutToken(t Token) error
+	PutToken(ctx context.Context, t Token) error
 	// Token finds a token by the hash of its text.
-	Token(hash TokenHash) (Token, error)
+	Token(ctx context.Context, hash TokenHash) (Token, error)
 	// Tokens lists an institution's tokens, newest first.
-	Tokens(institution string) ([]Token, error)
+	Tokens(ctx context.Context, institution string) ([]Token, error)
 	// Enroll consumes an enrolment token and registers dev under the
 	// token's institution and gate, atomically.
-	Enroll(hash TokenHash, dev Device, now time.Time) (Device, error)
+	Enroll(ctx context.Context, hash TokenHash, dev Device, now time.Time) (Device, error)
 	// Device finds a device (ErrNotFound).
-	Device(id string) (Device, error)
+	Device(ctx context.Context, id string) (Device, error)
 	// Devices lists an institution's devices.
-	Devices(institution string) ([]Device, error)
+	Devices(ctx context.Context, institution string) ([]Device, error)
 	// SetDeviceDisabled stops (or allows again) a device of an institution,
 	// e.g. a lost laptop: its signed requests get 403.
-	SetDeviceDisabled(institution, id string, disabled bool) error
+	SetDeviceDisabled(ctx context.Context, institution, id string, disabled bool) error
 
 	// Ingest stores a batch from dev in one transaction: each record is
 	// stored, a duplicate of (device, record id), or rejected (Reject set
 	// by the caller). With an idempotency key the answer is kept, and a
 	// retry with the same key and body hash gets it back (replayed).
-	Ingest(dev Device, batch []IngestRecord, idem IdempotencyKey, now time.Time) (results []protocol.RecordResult, replayed bool, err error)
+	Ingest(ctx context.Context, dev Device, batch []IngestRecord, idem IdempotencyKey, now time.Time) (results []protocol.RecordResult, replayed bool, err error)
 	// Record finds one stored record.
-	Record(deviceID, recordID string) (StoredRecord, error)
+	Record(ctx context.Context, deviceID, recordID string) (StoredRecord, error)
 	// Records lists an institution's records, newest first.
-	Records(q RecordQuery) ([]StoredRecord, error)
+	Records(ctx context.Context, q RecordQuery) ([]StoredRecord, error)
 	// GateWindow lists an institution's records at a gate with a time in [from, to].
-	GateWindow(institution, gate string, from, to time.Time) ([]StoredRecord, error)
+	GateWindow(ctx context.Context, institution, gate string, from, to time.Time) ([]StoredRecord, error)
 	// Alerts lists an institution's flagged records.
-	Alerts(institution string) ([]Alert, error)
+	Alerts(ctx context.Context, institution string) ([]Alert, error)
 
 	// SetStatus records colour changes (a change to the current colour is
 	// skipped) and flags the provisional passes of codes that turned red
 	// or yellow. It returns the new status sequence and the alerts raised.
-	SetStatus(changes []StatusChange, now time.Time) (seq uint64, alerts int, err error)
+	SetStatus(ctx context.Context, changes []StatusChange, now time.Time) (seq uint64, alerts int, err error)
 	// Status is the latest entry of one code.
-	Status(h healthcode.CodeHash) (healthcode.StatusEntry, bool, error)
+	Status(ctx context.Context, h healthcode.CodeHash) (healthcode.StatusEntry, bool, error)
 	// StatusSince is the delta after since, or the snapshot for since=0;
 	// ErrStatusGone when since is older than the history kept or unknown.
-	StatusSince(since uint64, now time.Time) (*healthcode.StatusList, error)
+	StatusSince(ctx context.Context, since uint64, now time.Time) (*healthcode.StatusList, error)
 
 	// TrustState and PutTrustState keep the trust list the server serves.
-	TrustState() (TrustState, error)
-	PutTrustState(TrustState) error
+	TrustState(ctx context.Context) (TrustState, error)
+	PutTrustState(ctx context.Context, ts TrustState) error
 
 	// CheckNonce remembers the nonce of a signed request until forget and
 	// reports whether it is new (false: a replay). Every server process in
 	// front of the store shares what it remembers.
-	CheckNonce(deviceID, nonce string, forget, now time.Time) (fresh bool, err error)
+	CheckNonce(ctx context.Context, deviceID, nonce string, forget, now time.Time) (fresh bool, err error)
 
 	// PutSession, Session and DeleteSession keep portal logins, by the
 	// hash of the cookie, for every server process. Session answers
 	// ErrNotFound for an unknown or expired session.
-	PutSession(s Session) error
-	Session(h SessionHash, now time.Time) (Session, error)
-	DeleteSession(h SessionHash) error
+	PutSession(ctx context.Context, s Session) error
+	Session(ctx context.Context, h SessionHash, now time.Time) (Session, error)
+	DeleteSession(ctx context.Context, h SessionHash) error
 
 	// AddAudit and Audit keep the audit list of sealed identities opened
 	// (Audit: an institution's entries, newest first).
-	AddAudit(a AuditEntry) error
-	Audit(institution string, limit int) ([]AuditEntry, error)
+	AddAudit(ctx context.Context, a AuditEntry) error
+	Audit(ctx context.Context, institution string, limit int) ([]AuditEntry, error)
 
 	// Prune drops idempotency answers older than idemBefore, and the
 	// sessions and nonces that expired by now.
-	Prune(idemBefore, now time.Time) error
+	Prune(ctx context.Context, idemBefore, now time.Time) error
 	Close() error
 }
 

@@ -121,11 +121,11 @@ func testRecordUniqueAcrossDays(t *testing.T, k storeKind) {
 	if n := e.countRecords(t, "clinic"); n != 2 {
 		t.Fatalf("%d records, want 2", n)
 	}
-	got, err := e.srv.Store().Record(d.id, r.ID)
+	got, err := e.srv.Store().Record(t.Context(), d.id, r.ID)
 	if err != nil || !got.CorrectedTime.Equal(now) {
 		t.Errorf("the first upload's record is not the one kept: %v %v", got.CorrectedTime, err)
 	}
-	if _, err := e.srv.Store().Record(d.id, "0190c0de-0000-7000-8000-000000000000"); !errors.Is(err, ErrNotFound) {
+	if _, err := e.srv.Store().Record(t.Context(), d.id, "0190c0de-0000-7000-8000-000000000000"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown record: %v", err)
 	}
 }
@@ -173,7 +173,7 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // login logs in with a new token of kind and returns the home page.
 func (p *portalClient) login(e *testEnv, kind, institution string) string {
 	p.t.Helper()
-	tok, _, err := e.srv.NewToken(kind, institution, "")
+	tok, _, err := e.srv.NewToken(p.t.Context(), kind, institution, "")
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func testSealedIdentity(t *testing.T, k storeKind) {
 	if code, _ := tracer.post("/portal/identity", url.Values{"device": {d.id}, "record": {neighbour.ID}, "reason": {"case 17"}}); code != 400 {
 		t.Errorf("opening a record with nothing sealed: %d, want 400", code)
 	}
-	if a, _ := e.srv.Store().Audit("养老院", 10); len(a) != 0 {
+	if a, _ := e.srv.Store().Audit(t.Context(), "养老院", 10); len(a) != 0 {
 		t.Fatalf("refused openings were audited: %+v", a)
 	}
 	code, page = tracer.post("/portal/identity", url.Values{"device": {d.id}, "record": {pending[0].ID}, "reason": {"case 2024-17 close contact"}})
@@ -290,7 +290,7 @@ func testSealedIdentity(t *testing.T, k storeKind) {
 			t.Errorf("opened identity page: %d, lacks %q", code, want)
 		}
 	}
-	audit, err := e.srv.Store().Audit("养老院", 10)
+	audit, err := e.srv.Store().Audit(t.Context(), "养老院", 10)
 	if err != nil || len(audit) != 1 || audit[0].Reason != "case 2024-17 close contact" || audit[0].RecordID != pending[0].ID ||
 		!strings.HasPrefix(audit[0].Actor, "tracing ") || audit[0].Time.IsZero() {
 		t.Fatalf("audit list: %+v %v", audit, err)
@@ -305,7 +305,7 @@ func testSealedIdentity(t *testing.T, k storeKind) {
 	if code, _ := other.post("/portal/identity", url.Values{"device": {d.id}, "record": {pending[0].ID}, "reason": {"x"}}); code != 404 {
 		t.Errorf("another institution's tracer: %d, want 404", code)
 	}
-	if a, _ := e.srv.Store().Audit("school", 10); len(a) != 0 {
+	if a, _ := e.srv.Store().Audit(t.Context(), "school", 10); len(a) != 0 {
 		t.Errorf("audit of another institution: %+v", a)
 	}
 }
@@ -322,36 +322,36 @@ func testSessionsExpire(t *testing.T, k storeKind) {
 	st := e.srv.Store()
 	now := e.clock.Now()
 	h := SessionHash{1, 2, 3}
-	if err := st.PutSession(Session{Hash: h, Institution: "clinic", Kind: TokenPortal, Actor: "portal X", CSRF: "c", Expires: now.Add(time.Hour)}); err != nil {
+	if err := st.PutSession(t.Context(), Session{Hash: h, Institution: "clinic", Kind: TokenPortal, Actor: "portal X", CSRF: "c", Expires: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := st.Session(h, now); err != nil || got.Institution != "clinic" || got.Actor != "portal X" || got.CSRF != "c" {
+	if got, err := st.Session(t.Context(), h, now); err != nil || got.Institution != "clinic" || got.Actor != "portal X" || got.CSRF != "c" {
 		t.Fatalf("session: %+v %v", got, err)
 	}
-	if _, err := st.Session(h, now.Add(2*time.Hour)); !errors.Is(err, ErrNotFound) {
+	if _, err := st.Session(t.Context(), h, now.Add(2*time.Hour)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired session: %v", err)
 	}
-	fresh, err := st.CheckNonce("dev", "n1", now.Add(time.Minute), now)
+	fresh, err := st.CheckNonce(t.Context(), "dev", "n1", now.Add(time.Minute), now)
 	if err != nil || !fresh {
 		t.Fatalf("new nonce: %v %v", fresh, err)
 	}
-	if fresh, _ := st.CheckNonce("dev", "n1", now.Add(time.Minute), now); fresh {
+	if fresh, _ := st.CheckNonce(t.Context(), "dev", "n1", now.Add(time.Minute), now); fresh {
 		t.Error("a nonce seen before is fresh")
 	}
-	if fresh, _ := st.CheckNonce("other", "n1", now.Add(time.Minute), now); !fresh {
+	if fresh, _ := st.CheckNonce(t.Context(), "other", "n1", now.Add(time.Minute), now); !fresh {
 		t.Error("another device's nonce is a replay")
 	}
 	e.clock.Add(13 * time.Hour)
-	if err := st.Prune(e.clock.Now().Add(-48*time.Hour), e.clock.Now()); err != nil {
+	if err := st.Prune(t.Context(), e.clock.Now().Add(-48*time.Hour), e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Session(h, now); !errors.Is(err, ErrNotFound) {
+	if _, err := st.Session(t.Context(), h, now); !errors.Is(err, ErrNotFound) {
 		t.Errorf("session after prune: %v", err)
 	}
 	if code, body := p.get("/portal/"); code != 200 || !strings.Contains(body, `name="token"`) {
 		t.Error("a 12-hour portal session still works after 13 hours")
 	}
-	if fresh, _ := st.CheckNonce("dev", "n1", e.clock.Now().Add(time.Minute), e.clock.Now()); !fresh {
+	if fresh, _ := st.CheckNonce(t.Context(), "dev", "n1", e.clock.Now().Add(time.Minute), e.clock.Now()); !fresh {
 		t.Error("a nonce past its time is still remembered")
 	}
 }
@@ -409,7 +409,7 @@ func testPartitionsByDay(t *testing.T, pg *testPG) {
 		t.Errorf("records_default holds %s records, want 1 (the old one)", n)
 	}
 	for _, r := range []healthcode.Record{today, yesterday, ahead, old, sameDay} {
-		if _, err := e.srv.Store().Record(d.id, r.ID); err != nil {
+		if _, err := e.srv.Store().Record(t.Context(), d.id, r.ID); err != nil {
 			t.Errorf("record of %v: %v", r.CorrectedTime, err)
 		}
 	}
@@ -450,7 +450,7 @@ func testTwoServers(t *testing.T, pg *testPG) {
 	}
 
 	// Enrolled on one (with a token made on the other), known to both.
-	tok, _, err := b.srv.NewToken(TokenEnroll, "clinic", "door")
+	tok, _, err := b.srv.NewToken(t.Context(), TokenEnroll, "clinic", "door")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -514,7 +514,7 @@ func testTwoServers(t *testing.T, pg *testPG) {
 	}
 
 	// Status set through one is served by the other.
-	if _, _, err := a.srv.SetStatus([]StatusChange{{hashOf(4), healthcode.Red}}); err != nil {
+	if _, _, err := a.srv.SetStatus(t.Context(), []StatusChange{{hashOf(4), healthcode.Red}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, sl := b.status(t, d, 0); sl == nil || sl.Seq != 1 || len(sl.Entries) != 1 {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
@@ -36,8 +37,8 @@ func keysFingerprint(tl *healthcode.TrustList) string {
 // the key directory (made by `hcserver trust-list` with the root key) wins
 // when its sequence is higher than the one served. The sequence never goes
 // down, so scanners never see a rollback.
-func refreshTrust(st Store, keys *Keys, now time.Time) (TrustState, error) {
-	cur, err := st.TrustState()
+func refreshTrust(ctx context.Context, st Store, keys *Keys, now time.Time) (TrustState, error) {
+	cur, err := st.TrustState(ctx)
 	if err != nil {
 		return cur, fmt.Errorf("trust state: %w", err)
 	}
@@ -48,7 +49,7 @@ func refreshTrust(st Store, keys *Keys, now time.Time) (TrustState, error) {
 			return cur, fmt.Errorf("%s: its status key is not this server's key (server.pub)", filepath.Join(keys.Dir, "trust.json"))
 		}
 		if err == nil {
-			return putTrust(st, TrustState{Seq: tl.Seq, Fingerprint: keysFingerprint(tl), Doc: data})
+			return putTrust(ctx, st, TrustState{Seq: tl.Seq, Fingerprint: keysFingerprint(tl), Doc: data})
 		}
 		if !errors.Is(err, healthcode.ErrTrustRollback) {
 			return cur, fmt.Errorf("%s: %w", filepath.Join(keys.Dir, "trust.json"), err)
@@ -68,15 +69,15 @@ func refreshTrust(st Store, keys *Keys, now time.Time) (TrustState, error) {
 	if err != nil {
 		return cur, err
 	}
-	return putTrust(st, TrustState{Seq: built.Seq, Fingerprint: fp, Doc: doc})
+	return putTrust(ctx, st, TrustState{Seq: built.Seq, Fingerprint: fp, Doc: doc})
 }
 
 // putTrust saves a new trust list and returns what the store then holds:
 // when several server processes share the store and start together, they
 // all serve the list the first of them saved.
-func putTrust(st Store, ts TrustState) (TrustState, error) {
-	if err := st.PutTrustState(ts); err != nil {
+func putTrust(ctx context.Context, st Store, ts TrustState) (TrustState, error) {
+	if err := st.PutTrustState(ctx, ts); err != nil {
 		return ts, err
 	}
-	return st.TrustState()
+	return st.TrustState(ctx)
 }

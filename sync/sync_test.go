@@ -150,7 +150,7 @@ func TestTrustListRollbackAndForgeryRefused(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(keys.Dir, "trust.json"), doc, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.srv.ReloadKeys(); err != nil {
+	if err := w.srv.ReloadKeys(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	c := newClient(t, st, Options{})
@@ -216,7 +216,7 @@ func TestStatusDeltaSnapshotAndLive(t *testing.T) {
 	hash := func(b byte) healthcode.CodeHash { return healthcode.CodeID{b}.Hash() }
 	set := func(b byte, col healthcode.Colour) {
 		t.Helper()
-		if _, _, err := srv.SetStatus([]server.StatusChange{{Hash: hash(b), Colour: col}}); err != nil {
+		if _, _, err := srv.SetStatus(t.Context(), []server.StatusChange{{Hash: hash(b), Colour: col}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -283,7 +283,7 @@ func TestProvisionalPassThenRedRaisesAlert(t *testing.T) {
 	var id healthcode.CodeID
 	rand.Read(id[:])
 	// The province learns the code is red …
-	if _, _, err := w.srv.SetStatus([]server.StatusChange{{Hash: id.Hash(), Colour: healthcode.Red}}); err != nil {
+	if _, _, err := w.srv.SetStatus(t.Context(), []server.StatusChange{{Hash: id.Hash(), Colour: healthcode.Red}}); err != nil {
 		t.Fatal(err)
 	}
 	// … while the gate, offline with a stale list, lets the person pass provisionally.
@@ -307,7 +307,7 @@ func TestProvisionalPassThenRedRaisesAlert(t *testing.T) {
 		t.Fatalf("state NewAlerts %d", s.NewAlerts)
 	}
 	dev := c.Device()
-	sa, err := w.srv.Store().Alerts(dev.Institution)
+	sa, err := w.srv.Store().Alerts(t.Context(), dev.Institution)
 	if err != nil || len(sa) != 1 || sa[0].RecordID != recs[0].ID || sa[0].Colour != healthcode.Red {
 		t.Fatalf("server alerts %+v %v", sa, err)
 	}
@@ -461,7 +461,7 @@ func TestLiveStatusGivesUpAtItsDeadline(t *testing.T) {
 	c := newClient(t, st, Options{LiveTimeout: 100 * time.Millisecond})
 	var id healthcode.CodeID
 	rand.Read(id[:])
-	if _, _, err := w.srv.SetStatus([]server.StatusChange{{Hash: id.Hash(), Colour: healthcode.Yellow}}); err != nil {
+	if _, _, err := w.srv.SetStatus(t.Context(), []server.StatusChange{{Hash: id.Hash(), Colour: healthcode.Yellow}}); err != nil {
 		t.Fatal(err)
 	}
 	if e, err := c.LiveStatus(context.Background(), id.Hash()); err != nil || e.Colour != healthcode.Yellow {

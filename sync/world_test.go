@@ -61,7 +61,7 @@ func testLogger(t testing.TB) *slog.Logger {
 
 func (w *world) token(institution, gate string) string {
 	w.t.Helper()
-	tok, _, err := w.srv.NewToken(server.TokenEnroll, institution, gate)
+	tok, _, err := w.srv.NewToken(w.t.Context(), server.TokenEnroll, institution, gate)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func (w *world) assertExactlyOnce(t testing.TB, st *store.Store, ids []string) {
 		t.Fatal(err)
 	}
 	for _, id := range ids {
-		r, err := w.srv.Store().Record(dev.ID, id)
+		r, err := w.srv.Store().Record(t.Context(), dev.ID, id)
 		if err != nil {
 			t.Fatalf("record %s is not on the server: %v", id, err)
 		}
@@ -157,7 +157,7 @@ func (w *world) assertExactlyOnce(t testing.TB, st *store.Store, ids []string) {
 			t.Fatalf("record %s on the server is %s from %s", id, r.ID, r.DeviceID)
 		}
 	}
-	all, err := w.srv.Store().Records(server.RecordQuery{Institution: dev.Institution, Limit: 10 * (len(ids) + 10)})
+	all, err := w.srv.Store().Records(t.Context(), server.RecordQuery{Institution: dev.Institution, Limit: 10 * (len(ids) + 10)})
 	if err != nil {
 		t.Fatal(err)
 	}

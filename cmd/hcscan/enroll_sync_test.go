@@ -45,7 +45,7 @@ func isolateConfig(t *testing.T) {
 func TestEnrollAndSyncCommands(t *testing.T) {
 	isolateConfig(t)
 	srv, url := provinceOnLoopback(t)
-	tok, _, err := srv.NewToken(server.TokenEnroll, "第一中学", "north gate")
+	tok, _, err := srv.NewToken(t.Context(), server.TokenEnroll, "第一中学", "north gate")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestEnrollAndSyncCommands(t *testing.T) {
 
 	// A wrong pin: refused with exit 1, and the data file stays unenrolled.
 	var out, errb bytes.Buffer
-	tok2, _, _ := srv.NewToken(server.TokenEnroll, "第一中学", "north gate")
+	tok2, _, _ := srv.NewToken(t.Context(), server.TokenEnroll, "第一中学", "north gate")
 	if code := runEnroll([]string{"--data", data, "--server", url, "--token", tok2, "--pin-root", strings.Repeat("0", 64)}, nil, &out, &errb); code != exitInvalid {
 		t.Fatalf("wrong pin: exit %d, stderr %s", code, errb.String())
 	}
@@ -105,7 +105,7 @@ func TestEnrollAndSyncCommands(t *testing.T) {
 	if !strings.Contains(out.String(), "Uploaded 1200 records; 0 still waiting.") {
 		t.Fatalf("summary:\n%s", out.String())
 	}
-	held, err := srv.Store().Records(server.RecordQuery{Institution: dev.Institution, Limit: 5000})
+	held, err := srv.Store().Records(t.Context(), server.RecordQuery{Institution: dev.Institution, Limit: 5000})
 	if err != nil || len(held) != 1200 {
 		t.Fatalf("server holds %d records (%v)", len(held), err)
 	}

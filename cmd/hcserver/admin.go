@@ -13,7 +13,7 @@ import (
 // 0600); when no server answers, the database is opened directly. A
 // PostgreSQL database (db) admits any number of processes: it is opened
 // directly.
-func withServer(dir, db string, offline func(*server.Server) error, online func(ctx context.Context) error) error {
+func withServer(ctx context.Context, dir, db string, offline func(context.Context, *server.Server) error, online func(ctx context.Context) error) error {
 	if db != "" {
 		st, err := openDB(db, nil)
 		if err != nil {
@@ -25,9 +25,9 @@ func withServer(dir, db string, offline func(*server.Server) error, online func(
 			return err
 		}
 		defer srv.Close()
-		return offline(srv)
+		return offline(ctx, srv)
 	}
-	err := online(context.Background())
+	err := online(ctx)
 	if err == nil || !errors.Is(err, server.ErrAdminNotRunning) {
 		return err
 	}
@@ -39,5 +39,5 @@ func withServer(dir, db string, offline func(*server.Server) error, online func(
 		return err
 	}
 	defer srv.Close()
-	return offline(srv)
+	return offline(ctx, srv)
 }

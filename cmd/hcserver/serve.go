@@ -121,7 +121,7 @@ loop:
 		case <-ctx.Done():
 			break loop
 		case <-hup:
-			if err := srv.ReloadKeys(); err != nil {
+			if err := srv.ReloadKeys(ctx); err != nil {
 				log.Error("reload keys", "err", err)
 			}
 		case err := <-errc:

@@ -68,9 +68,9 @@ func status(args []string, in io.Reader, out, errOut io.Writer) int {
 		changes = []server.StatusChange{ch}
 	}
 	var rep server.AdminStatusReply
-	err := withServer(*data, *db, func(s *server.Server) error {
+	err := withServer(context.Background(), *data, *db, func(ctx context.Context, s *server.Server) error {
 		var err error
-		rep.Seq, rep.Alerts, err = s.SetStatus(changes)
+		rep.Seq, rep.Alerts, err = s.SetStatus(ctx, changes)
 		return err
 	}, func(ctx context.Context) error {
 		return server.AdminCall(ctx, *data, server.AdminPathStatus, server.AdminStatusRequest{Changes: changes}, &rep)

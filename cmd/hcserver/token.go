@@ -51,8 +51,8 @@ func token(args []string, out, errOut io.Writer) int {
 		req.Kind, req.Gate = server.TokenTracing, ""
 	}
 	var text string
-	err := withServer(*data, *db, func(s *server.Server) error {
-		t, _, err := s.NewToken(req.Kind, req.Institution, req.Gate)
+	err := withServer(context.Background(), *data, *db, func(ctx context.Context, s *server.Server) error {
+		t, _, err := s.NewToken(ctx, req.Kind, req.Institution, req.Gate)
 		text = t
 		return err
 	}, func(ctx context.Context) error {
