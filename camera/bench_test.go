@@ -120,9 +120,9 @@ func BenchmarkVideo720ScanLatency1Core(b *testing.B) {
 			if start.IsZero() {
 				start = s.FrameTime.Add(-time.Duration(float64(s.Frame) / fps * float64(time.Second)))
 			}
-			first := start.Add(time.Duration(float64(firstFrame[s.Text]) / fps * float64(time.Second)))
+			first := start.Add(time.Duration(float64(firstFrame[one(s).Text]) / fps * float64(time.Second)))
 			lat = append(lat, time.Since(first))
-			delete(firstFrame, s.Text)
+			delete(firstFrame, one(s).Text)
 		}
 		missed += len(firstFrame)
 		cam.Close()

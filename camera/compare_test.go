@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func runOurs(t *testing.T, cases []corpusCase) decoderRun {
 	_, _ = r.DecodeImageFile(cases[0].path) // load the codecs before timing
 	for _, c := range cases {
 		s, err := r.DecodeImageFile(c.path)
-		if err == nil && s.Text == string(c.want) {
+		if err == nil && slices.Contains(s.Texts(), string(c.want)) {
 			run.matches++
 		} else {
 			run.missed = append(run.missed, c.rel)

@@ -1,6 +1,7 @@
 package camera
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,4 +23,13 @@ func corpusDir(tb testing.TB) string {
 		tb.Fatalf("QR corpus not found at %s (clone shared/ beside the repository or set HCSCAN_QR_CORPUS): %v", dir, err)
 	}
 	return dir
+}
+
+// one is the single code a test expects in a scan; a scan with none or
+// several gives a text that matches no expected one.
+func one(s Scan) Code {
+	if len(s.Codes) != 1 {
+		return Code{Text: fmt.Sprintf("<%d codes in one scan>", len(s.Codes))}
+	}
+	return s.Codes[0]
 }

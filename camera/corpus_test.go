@@ -1,10 +1,10 @@
 package camera
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -49,7 +49,9 @@ func corpusCases(tb testing.TB) []corpusCase {
 }
 
 // TestCorpusExactMatches decodes every photograph of the corpus and compares
-// the text byte for byte with its .txt, as zxing's own harness does.
+// the texts byte for byte with its .txt, as zxing's own harness does: an
+// image counts when one of the codes read in it is the expected text
+// (qrcode-2/16 holds a second, inner code).
 func TestCorpusExactMatches(t *testing.T) {
 	cases := corpusCases(t)
 	r := NewReader()
@@ -61,10 +63,10 @@ func TestCorpusExactMatches(t *testing.T) {
 		s, err := r.DecodeImageFile(c.path)
 		times = append(times, s.DecodeTime)
 		switch {
-		case err == nil && bytes.Equal([]byte(s.Text), c.want):
+		case err == nil && slices.Contains(s.Texts(), string(c.want)):
 			matches++
 		case err == nil:
-			misses = append(misses, c.rel+" (wrong text "+SafeText(s.Text)+")")
+			misses = append(misses, c.rel+" (wrong text "+SafeText(strings.Join(s.Texts(), " | "))+")")
 		case errors.Is(err, ErrNoCode):
 			misses = append(misses, c.rel)
 		default:

@@ -78,20 +78,38 @@ func (d *cascade) Close() {
 // found is one code read from a frame, in the frame's coordinates.
 type found struct {
 	text    string
+	raw     []byte
 	corners [4]image.Point
 	step    string
 }
 
+func (f found) code() Code {
+	return Code{Text: f.text, Raw: f.raw, Corners: f.corners, Step: f.step}
+}
+
+func foundOf(r qrResult, step string) found {
+	return found{text: r.text, raw: r.raw, corners: r.corners, step: step}
+}
+
 // decodeStill runs every step until one reads a code: for photographs and
 // `hcscan decode`, where finding the code matters more than time.
-func (d *cascade) decodeStill(gray gocv.Mat) (found, bool) {
-	return d.decode(gray, false)
+func (d *cascade) decodeStill(gray gocv.Mat) []found {
+	return d.decodeAll(gray, false)
 }
 
 // decodeStream is for live frames, most of which show no code: the cheap
 // steps always run, the costly ones only when finder patterns were seen.
-func (d *cascade) decodeStream(gray gocv.Mat) (found, bool) {
-	return d.decode(gray, true)
+func (d *cascade) decodeStream(gray gocv.Mat) []found {
+	return d.decodeAll(gray, true)
+}
+
+// decodeAll reads every code it can find in the frame, in reading order.
+func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
+	f, ok := d.decode(gray, gated)
+	if !ok {
+		return nil
+	}
+	return []found{f}
 }
 
 func (d *cascade) decode(gray gocv.Mat, gated bool) (found, bool) {
@@ -104,7 +122,7 @@ func (d *cascade) decode(gray gocv.Mat, gated bool) (found, bool) {
 	}
 	r, seenPlain, ok := d.qr.read(p, hybrid, false, false)
 	if ok {
-		return found{r.text, r.corners, stepPlain}, true
+		return foundOf(r, stepPlain), true
 	}
 	// The negative is made by OpenCV into a Mat kept between frames: gozxing's
 	// own inversion allocated a new frame-sized slice for every frame that
@@ -116,7 +134,7 @@ func (d *cascade) decode(gray gocv.Mat, gated bool) (found, bool) {
 	}
 	r, seenInv, ok := d.qr.read(np, hybrid, false, false)
 	if ok {
-		return found{r.text, r.corners, stepInverted}, true
+		return foundOf(r, stepInverted), true
 	}
 	if gated && !seenPlain && !seenInv {
 		return found{}, false
@@ -151,7 +169,7 @@ func (d *cascade) readScratch(bin binarizerKind, hard, inv bool, scale int, step
 	for i := range r.corners {
 		r.corners[i] = r.corners[i].Div(scale)
 	}
-	return found{r.text, r.corners, step}, true
+	return foundOf(r, step), true
 }
 
 // planeOf views a continuous 8-bit single-channel Mat's pixels without

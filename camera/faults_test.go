@@ -165,8 +165,8 @@ func TestStreamLostThenReconnected(t *testing.T) {
 	}
 	select {
 	case s := <-cam.Scans():
-		if s.Text != code {
-			t.Errorf("scan %.20s…, want %.20s…", s.Text, code)
+		if one(s).Text != code {
+			t.Errorf("scan %.20s…, want %.20s…", one(s).Text, code)
 		}
 	case <-ctx.Done():
 		t.Fatal("no scan from the stream")
@@ -211,7 +211,7 @@ func TestFolderPlaysImagesInNameOrder(t *testing.T) {
 	defer cam.Close()
 	var got []string
 	for s := range cam.Scans() {
-		got = append(got, s.Text)
+		got = append(got, one(s).Text)
 	}
 	want := []string{texts[1], texts[2], texts[0]} // a.jpg, b.png, c.png
 	if len(got) != len(want) {

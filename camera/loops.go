@@ -150,12 +150,19 @@ func (c *Camera) decodeLoop(ctx context.Context, readerDone <-chan struct{}) {
 			return
 		}
 		t0 := time.Now()
-		got, ok := dec.decodeStream(f.gray)
+		got := dec.decodeStream(f.gray)
 		took := time.Since(t0)
 		c.decoded.Add(1)
-		c.updatePreview(f, got, ok)
-		if ok && seen.fresh(got.text, f.at) {
-			s := Scan{Text: got.text, FrameTime: f.at, Frame: f.n, DecodeTime: took, Corners: got.corners, Step: got.step}
+		c.updatePreview(f, got)
+		// Every code seen restarts its cool-down; only new ones are delivered.
+		var fresh []Code
+		for _, g := range got {
+			if seen.fresh(g.text, f.at) {
+				fresh = append(fresh, g.code())
+			}
+		}
+		if len(fresh) > 0 {
+			s := Scan{Codes: fresh, FrameTime: f.at, Frame: f.n, DecodeTime: took}
 			c.free <- f
 			select {
 			case c.scans <- s:

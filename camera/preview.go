@@ -14,8 +14,8 @@ import (
 type thumb struct {
 	pix      []byte
 	w, h     int
-	scale    float64 // thumbnail pixels per frame pixel
-	corners  [4]image.Point
+	scale    float64          // thumbnail pixels per frame pixel
+	corners  [][4]image.Point // outlines of the codes last read
 	hasCode  bool
 	codeAt   time.Time
 	taken    time.Time
@@ -29,12 +29,18 @@ const (
 )
 
 // updatePreview runs on the decoder goroutine after each frame.
-func (c *Camera) updatePreview(f *frame, got found, ok bool) {
+func (c *Camera) updatePreview(f *frame, got []found) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := &c.preview
+	ok := len(got) > 0
 	if ok {
-		t.corners, t.hasCode, t.codeAt = got.corners, got.corners != [4]image.Point{}, f.at
+		t.corners, t.hasCode, t.codeAt = t.corners[:0], false, f.at
+		for _, g := range got {
+			if g.corners != [4]image.Point{} {
+				t.corners, t.hasCode = append(t.corners, g.corners), true
+			}
+		}
 	}
 	now := time.Now()
 	if !t.taken.IsZero() && now.Sub(t.taken) < thumbInterval && !ok {
@@ -68,34 +74,39 @@ func (t *thumb) close() {
 
 // Preview renders the latest frame in cols×rows terminal cells with
 // half-block characters (two pixels a cell, 256-colour grey ANSI escapes),
-// with the outline of a code read in the last second drawn in green. Each
+// with the outline of each code read in the last second drawn in green. Each
 // line ends with an attribute reset; lines are joined with "\n". It returns
 // "" before the first frame.
 func (c *Camera) Preview(cols, rows int) string {
 	c.mu.Lock()
 	t := c.preview
 	pix := append([]byte(nil), t.pix...)
+	outlines := append([][4]image.Point(nil), t.corners...)
 	c.mu.Unlock()
 	if len(pix) == 0 || cols <= 0 || rows <= 0 {
 		return ""
 	}
 	showOutline := t.hasCode && time.Since(t.codeAt) < outlineHold
-	var corners [4]image.Point
-	for i, p := range t.corners {
-		corners[i] = image.Pt(int(float64(p.X)*t.scale), int(float64(p.Y)*t.scale))
+	for k, q := range outlines {
+		for i, p := range q {
+			outlines[k][i] = image.Pt(int(float64(p.X)*t.scale), int(float64(p.Y)*t.scale))
+		}
 	}
-	return renderHalfBlocks(pix, t.w, t.h, cols, rows, corners, showOutline)
+	if !showOutline {
+		outlines = nil
+	}
+	return renderHalfBlocks(pix, t.w, t.h, cols, rows, outlines)
 }
 
 // renderHalfBlocks draws a w×h grey image into cols×rows cells, keeping the
 // aspect ratio (a cell is about twice as tall as wide, i.e. two pixels).
-func renderHalfBlocks(pix []byte, w, h, cols, rows int, corners [4]image.Point, outline bool) string {
+func renderHalfBlocks(pix []byte, w, h, cols, rows int, outlines [][4]image.Point) string {
 	// Fit the image: one column per pixel across, two pixel rows per line.
 	scale := min(float64(cols)/float64(w), float64(2*rows)/float64(h))
 	ow, oh := max(1, int(float64(w)*scale)), max(2, int(float64(h)*scale))
 	oh += oh % 2
 	mask := make([]bool, ow*oh)
-	if outline {
+	for _, corners := range outlines {
 		var pts [4]image.Point
 		for i, p := range corners {
 			pts[i] = image.Pt(int(float64(p.X)*scale), int(float64(p.Y)*scale))

@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common"
@@ -31,6 +32,7 @@ const (
 // qrResult is one decoded code in the coordinates of the plane it was found in.
 type qrResult struct {
 	text    string
+	raw     []byte         // byte-mode data when it is not valid UTF-8, else nil
 	corners [4]image.Point // top-left, top-right, bottom-right, bottom-left; zero when unknown
 }
 
@@ -120,7 +122,21 @@ func (r *qrReader) decodeDetected(det *common.DetectorResult, err error) (qrResu
 	if md, ok := dr.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
 		md.ApplyMirroredCorrection(pts)
 	}
-	return qrResult{text: dr.GetText(), corners: codeCorners(pts, det.GetBits().GetWidth())}, true
+	return qrResult{text: dr.GetText(), raw: nonUTF8Bytes(dr.GetByteSegments()), corners: codeCorners(pts, det.GetBits().GetWidth())}, true
+}
+
+// nonUTF8Bytes joins a code's byte-mode segments when they are not valid
+// UTF-8, so that what the code holds survives the charset guess that made
+// its text; nil when there are none or they are UTF-8 already.
+func nonUTF8Bytes(segs [][]byte) []byte {
+	var raw []byte
+	for _, s := range segs {
+		raw = append(raw, s...)
+	}
+	if len(raw) == 0 || utf8.Valid(raw) {
+		return nil
+	}
+	return raw
 }
 
 // Alignment retry bounds: how far from gozxing's estimate to look (in

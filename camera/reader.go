@@ -37,7 +37,7 @@ func (r *Reader) Close() error {
 	return nil
 }
 
-// DecodeImageFile reads one code from an image file with the whole
+// DecodeImageFile reads every code in an image file with the whole
 // cascade. DecodeTime covers loading and decoding. It returns ErrNoCode
 // (wrapped) when the image holds no readable code, ErrNotImage when the
 // file is not an image.
@@ -51,18 +51,18 @@ func (r *Reader) DecodeImageFile(path string) (Scan, error) {
 	if m.Empty() {
 		return Scan{}, fmt.Errorf("decode %s: %w", path, ErrNotImage)
 	}
-	got, ok := r.dec.decodeStill(m)
+	got := r.dec.decodeStill(m)
 	took := time.Since(t0)
-	if !ok {
+	if len(got) == 0 {
 		return Scan{DecodeTime: took}, fmt.Errorf("decode %s: %w", path, ErrNoCode)
 	}
-	return Scan{Text: got.text, FrameTime: t0, DecodeTime: took, Corners: got.corners, Step: got.step}, nil
+	return Scan{Codes: codesOf(got), FrameTime: t0, DecodeTime: took}, nil
 }
 
 // VideoStats summarises one pass over a video file.
 type VideoStats struct {
 	Frames  int           // frames read
-	Decoded int           // frames in which a code was read
+	Decoded int           // frames in which at least one code was read
 	Elapsed time.Duration // wall time for reading and decoding
 	Format  Format        // what the file holds
 }
@@ -104,14 +104,22 @@ func (r *Reader) DecodeVideo(ctx context.Context, path string, fn func(Scan)) (V
 		st.Frames++
 		t0 := time.Now()
 		toGray(r.bgr, &r.gray)
-		got, ok := r.dec.decodeStream(r.gray)
-		if ok {
+		got := r.dec.decodeStream(r.gray)
+		if len(got) > 0 {
 			st.Decoded++
 			if fn != nil {
-				fn(Scan{Text: got.text, FrameTime: start.Add(media), Frame: n, DecodeTime: time.Since(t0), Corners: got.corners, Step: got.step})
+				fn(Scan{Codes: codesOf(got), FrameTime: start.Add(media), Frame: n, DecodeTime: time.Since(t0)})
 			}
 		}
 	}
 	st.Elapsed = time.Since(start)
 	return st, ctx.Err()
+}
+
+func codesOf(fs []found) []Code {
+	out := make([]Code, len(fs))
+	for i, f := range fs {
+		out[i] = f.code()
+	}
+	return out
 }

@@ -9,26 +9,49 @@ import (
 	"unicode/utf8"
 )
 
-// Scan is one QR code read from a frame.
+// Scan is what one frame showed: the codes read in it. A Camera delivers a
+// Scan when a frame holds at least one code not scanned within the
+// cool-down, with only those codes; a Reader's Scan holds every code read.
 type Scan struct {
-	// Text is the decoded content exactly as the code holds it. It is
-	// untrusted data: show it through Safe, never print it raw.
-	Text string
+	// Codes in reading order: top to bottom, then left to right, by the
+	// code's top-left corner. Never empty in a delivered Scan.
+	Codes []Code
 	// FrameTime is when the frame was captured (read from the source).
 	FrameTime time.Time
 	// Frame is the frame's number in its source, from 0.
 	Frame int
 	// DecodeTime is how long decoding that frame took.
 	DecodeTime time.Duration
+}
+
+// Code is one QR code read from a frame.
+type Code struct {
+	// Text is the decoded content exactly as the code holds it. It is
+	// untrusted data: show it through Safe, never print it raw.
+	Text string
+	// Raw holds the bytes of the code's byte-mode data when they are not
+	// valid UTF-8: Text is then the decoder's reading of them in a guessed
+	// character set (Shift_JIS, GB2312, ISO-8859-1), and Raw is what the
+	// code really holds. Nil when Text is the whole truth.
+	Raw []byte
 	// Corners are the code's outer corners in frame pixels: top-left,
 	// top-right, bottom-right, bottom-left. All zero when unknown.
 	Corners [4]image.Point
-	// Step names the cascade step that read the code (for diagnostics).
+	// Step names the decoding step that read the code (for diagnostics).
 	Step string
 }
 
+// Texts lists the codes' texts in order.
+func (s Scan) Texts() []string {
+	out := make([]string, len(s.Codes))
+	for i, c := range s.Codes {
+		out[i] = c.Text
+	}
+	return out
+}
+
 // Safe returns the text fit for a terminal: see SafeText.
-func (s Scan) Safe() string { return SafeText(s.Text) }
+func (c Code) Safe() string { return SafeText(c.Text) }
 
 // SafeText makes untrusted decoded text safe to display: control characters
 // (escape sequences, carriage returns, bidirectional overrides and other

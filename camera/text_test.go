@@ -23,7 +23,7 @@ func TestSafeTextEscapesWhatCouldHurtATerminal(t *testing.T) {
 		if got := SafeText(in); got != want {
 			t.Errorf("SafeText(%q) = %q, want %q", in, got, want)
 		}
-		if s := (Scan{Text: in}).Safe(); strings.ContainsAny(s, "\x1b\r\x07\u202e\u009b") {
+		if s := (Code{Text: in}).Safe(); strings.ContainsAny(s, "\x1b\r\x07\u202e\u009b") {
 			t.Errorf("Safe(%q) = %q still holds control characters", in, s)
 		}
 	}

@@ -62,21 +62,21 @@ func TestVideoEachPersonScannedOnce(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		for _, s := range got {
-			t.Logf("scan frame %d step %s: %.20s", s.Frame, s.Step, s.Text)
+			t.Logf("scan frame %d step %s: %.20s", s.Frame, one(s).Step, one(s).Text)
 		}
 		t.Fatalf("got %d scans, want %d (one per person)", len(got), len(want))
 	}
 	for i, s := range got {
-		t.Logf("scan %d: frame %d, step %s, decoded in %v", i, s.Frame, s.Step, s.DecodeTime)
-		if s.Text != want[i] {
-			t.Errorf("scan %d: text %.20s…, want %.20s…", i, s.Text, want[i])
+		t.Logf("scan %d: frame %d, step %s, decoded in %v", i, s.Frame, one(s).Step, s.DecodeTime)
+		if one(s).Text != want[i] {
+			t.Errorf("scan %d: text %.20s…, want %.20s…", i, one(s).Text, want[i])
 		}
-		if s.Frame < 0 || s.Frame >= len(texts) || texts[s.Frame] != s.Text {
+		if s.Frame < 0 || s.Frame >= len(texts) || texts[s.Frame] != one(s).Text {
 			t.Errorf("scan %d: frame %d does not show that code", i, s.Frame)
 		}
 		// The code sits in the middle of the frame: its outline must surround the centre.
-		if !quadContains(s.Corners, 320, 240) {
-			t.Errorf("scan %d: corners %v do not surround the code's centre", i, s.Corners)
+		if !quadContains(one(s).Corners, 320, 240) {
+			t.Errorf("scan %d: corners %v do not surround the code's centre", i, one(s).Corners)
 		}
 	}
 	if st := cam.State(); st.Kind != Ended {
@@ -134,15 +134,15 @@ func TestVideoKeystoneReadOnce(t *testing.T) {
 	for s := range cam.Scans() {
 		got = append(got, s)
 	}
-	if len(got) != 2 || got[0].Text != shots[1].text || got[1].Text != shots[3].text {
+	if len(got) != 2 || one(got[0]).Text != shots[1].text || one(got[1]).Text != shots[3].text {
 		for _, s := range got {
-			t.Logf("scan frame %d step %s: %.20s", s.Frame, s.Step, s.Text)
+			t.Logf("scan frame %d step %s: %.20s", s.Frame, one(s).Step, one(s).Text)
 		}
 		t.Fatalf("got %d scans, want the two tilted codes once each, in order", len(got))
 	}
 	for i, s := range got {
-		if texts[s.Frame] != s.Text || !quadContains(s.Corners, 640, 360) {
-			t.Errorf("scan %d: frame %d, corners %v: not the frame or place of the code", i, s.Frame, s.Corners)
+		if texts[s.Frame] != one(s).Text || !quadContains(one(s).Corners, 640, 360) {
+			t.Errorf("scan %d: frame %d, corners %v: not the frame or place of the code", i, s.Frame, one(s).Corners)
 		}
 	}
 }
@@ -165,8 +165,8 @@ func TestLoopRewindsWithoutReopening(t *testing.T) {
 	}
 	scans := 0
 	for s := range cam.Scans() {
-		if s.Text != shots[1].text || texts[s.Frame%len(texts)] != s.Text {
-			t.Errorf("scan at frame %d: %.20s", s.Frame, s.Text)
+		if one(s).Text != shots[1].text || texts[s.Frame%len(texts)] != one(s).Text {
+			t.Errorf("scan at frame %d: %.20s", s.Frame, one(s).Text)
 		}
 		if scans++; scans == 3 {
 			break

@@ -43,7 +43,7 @@ func TestVideoWriterRoundTrip(t *testing.T) {
 	defer r.Close()
 	decoded := 0
 	st, err := r.DecodeVideo(context.Background(), path, func(s Scan) {
-		if s.Text == "HCN1:VIDEOFILE-TEST" {
+		if one(s).Text == "HCN1:VIDEOFILE-TEST" {
 			decoded++
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"io/fs"
 	"os"
@@ -26,11 +27,20 @@ func runDecode(args []string) int {
 	return decodeCommand(ctx, args, os.Stdout, os.Stderr)
 }
 
-// decodeLine is one line of `hcscan decode --json`.
+// decodeLine is one line of `hcscan decode --json`: one code, a miss, or a
+// video's summary.
 type decodeLine struct {
-	Path  string   `json:"path"`
-	Frame *int     `json:"frame,omitempty"`
-	Text  *string  `json:"text,omitempty"`
+	Path  string  `json:"path"`
+	Frame *int    `json:"frame,omitempty"`
+	Text  *string `json:"text,omitempty"`
+	// Raw is the code's byte-mode data (base64 in JSON) when it is not
+	// valid UTF-8: the text is then a charset guess, Raw the truth.
+	Raw []byte `json:"raw,omitempty"`
+	// Corners: the code's outer corners in pixels, top-left first, clockwise.
+	Corners *[4][2]int `json:"corners,omitempty"`
+	// Of numbers the codes read in one image or frame: "1 of 3".
+	Index *int     `json:"index,omitempty"`
+	Of    *int     `json:"of,omitempty"`
 	MS    *float64 `json:"ms,omitempty"`
 	Error string   `json:"error,omitempty"`
 	// The summary line of a video.
@@ -45,11 +55,12 @@ type decodeLine struct {
 func decodeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("decode", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	asJSON := fl.Bool("json", false, "one JSON object per line: path, frame, text, ms (error when nothing was found)")
+	asJSON := fl.Bool("json", false, "one JSON object per code: path, frame, text, raw (base64, when not UTF-8), corners, index, of, ms (error when nothing was found)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hcscan decode [--json] PATH...")
 		fmt.Fprintln(stderr, "\nPATH is an image, a folder (searched recursively for images) or a video file.")
-		fmt.Fprintln(stderr, "Each image gives one line; each video one line per frame with a code and a summary.")
+		fmt.Fprintln(stderr, "Each code read gives one line (an image with three codes gives three); an image")
+		fmt.Fprintln(stderr, "without one gives a line saying so; a video adds a summary line.")
 		fmt.Fprintln(stderr, "Text output shows control characters escaped; --json gives the exact text.")
 		fl.PrintDefaults()
 	}
@@ -107,7 +118,7 @@ func decodeCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 			ms := float64(s.DecodeTime.Microseconds()) / 1000
 			switch {
 			case err == nil:
-				out.found(p, nil, s.Text, ms)
+				out.found(p, nil, s.Codes, ms)
 			case errors.Is(err, camera.ErrNoCode):
 				out.missing(p, ms, camera.ErrNoCode.Error())
 				worse(exitInvalid)
@@ -123,7 +134,7 @@ func decodeCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 func decodeVideo(ctx context.Context, r *camera.Reader, path string, out decodeOutput, stderr io.Writer) int {
 	st, err := r.DecodeVideo(ctx, path, func(s camera.Scan) {
 		n := s.Frame
-		out.found(path, &n, s.Text, float64(s.DecodeTime.Microseconds())/1000)
+		out.found(path, &n, s.Codes, float64(s.DecodeTime.Microseconds())/1000)
 	})
 	if err != nil && st.Frames == 0 {
 		fmt.Fprintf(stderr, "hcscan decode: %v\n", err)
@@ -161,12 +172,28 @@ type decodeOutput struct {
 	json bool
 }
 
-func (o decodeOutput) found(path string, frame *int, text string, ms float64) {
-	if o.json {
-		o.emit(decodeLine{Path: path, Frame: frame, Text: &text, MS: &ms})
-		return
+func (o decodeOutput) found(path string, frame *int, codes []camera.Code, ms float64) {
+	of := len(codes)
+	for i, c := range codes {
+		if o.json {
+			text, index := c.Text, i+1
+			l := decodeLine{Path: path, Frame: frame, Text: &text, Raw: c.Raw, Index: &index, Of: &of, MS: &ms}
+			if c.Corners != [4]image.Point{} {
+				var cs [4][2]int
+				for k, p := range c.Corners {
+					cs[k] = [2]int{p.X, p.Y}
+				}
+				l.Corners = &cs
+			}
+			o.emit(l)
+			continue
+		}
+		where := o.where(path, frame)
+		if of > 1 {
+			where += fmt.Sprintf(" (%d of %d)", i+1, of)
+		}
+		fmt.Fprintf(o.w, "%s\t%s\t%.2f ms\n", where, camera.SafeText(c.Text), ms)
 	}
-	fmt.Fprintf(o.w, "%s\t%s\t%.2f ms\n", o.where(path, frame), camera.SafeText(text), ms)
 }
 
 func (o decodeOutput) missing(path string, ms float64, why string) {

@@ -24,8 +24,8 @@ func qrCorpus(t *testing.T) string {
 }
 
 // TestDecodeCommand: text output escapes the control bytes of qrcode-2/33,
-// --json keeps them exactly, an image without a code is exit 1 with an
-// error, and a missing path is a usage error.
+// --json keeps them exactly and adds the non-UTF-8 bytes, an image without
+// a code is exit 1 with an error, and a missing path is a usage error.
 func TestDecodeCommand(t *testing.T) {
 	dir := qrCorpus(t)
 	img := filepath.Join(dir, "qrcode-2", "33.png")
@@ -56,11 +56,33 @@ func TestDecodeCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
 		t.Fatal(err)
 	}
-	if first["text"] != string(want) || first["path"] != img || first["ms"] == nil {
+	if first["text"] != string(want) || first["path"] != img || first["ms"] == nil || first["index"] != 1.0 || first["of"] != 1.0 {
 		t.Errorf("first json line %v", first)
+	}
+	if first["raw"] != nil { // GB2312 in the QR's own Hanzi mode: the text is exact
+		t.Errorf("raw = %v for a code whose text is exact", first["raw"])
+	}
+	if c, ok := first["corners"].([]any); !ok || len(c) != 4 {
+		t.Errorf("corners = %v, want four points", first["corners"])
 	}
 	if second["error"] != camera.ErrNoCode.Error() || second["text"] != nil {
 		t.Errorf("second json line %v", second)
+	}
+
+	// Shift_JIS bytes without an ECI: the text is a charset guess, so the
+	// bytes come too (zxing-cpp 2 reports the same ones); a UTF-8 code has none.
+	out.Reset()
+	sjis, utf := filepath.Join(dir, "qrcode-2", "17.png"), filepath.Join(dir, "qrcode-2", "30.png")
+	if code := decodeCommand(context.Background(), []string{"--json", sjis, utf}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	}
+	lines = strings.Split(strings.TrimSpace(out.String()), "\n")
+	var sj, u map[string]any
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[0]), &sj) != nil || json.Unmarshal([]byte(lines[1]), &u) != nil {
+		t.Fatalf("json output %q", out.String())
+	}
+	if sj["raw"] != "w9673rLdUVINCmh0dHA6Ly9kLXFyLm5ldC9leC8=" || u["raw"] != nil || u["text"] != "MECARD:N:測試;;" {
+		t.Errorf("raw bytes: Shift_JIS line %v, UTF-8 line %v", sj, u)
 	}
 
 	if code := decodeCommand(context.Background(), []string{filepath.Join(t.TempDir(), "none.png")}, &out, &errOut); code != exitUsage {

@@ -181,7 +181,10 @@ func (s *screenCamera) attach(cam *camera.Camera, openErr error) {
 	go func() {
 		defer close(s.ch)
 		for sc := range cam.Scans() {
-			s.ch <- tui.Scan{Text: sc.Text, At: sc.FrameTime, Source: tui.SourceCamera}
+			// A frame with several new codes gives one scan each, in reading order.
+			for _, code := range sc.Codes {
+				s.ch <- tui.Scan{Text: code.Text, At: sc.FrameTime, Source: tui.SourceCamera}
+			}
 		}
 	}()
 }
