@@ -150,7 +150,7 @@ func (s *Store) applyStatus(entries []healthcode.StatusEntry, seq uint64, fetche
 			if err := st.Put(bytes.Clone(e.Hash[:]), encodeStatus(e)); err != nil {
 				return err
 			}
-			if e.Colour == healthcode.Yellow || e.Colour == healthcode.Red {
+			if e.Colour.Stops() {
 				a, err := s.alertProvisional(tx, e)
 				if err != nil {
 					return err

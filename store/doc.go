@@ -14,7 +14,8 @@
 //	dead         seq → JSON DeadLetter         rejected by the server
 //	provisional  codeHash ‖ seq → (empty)      provisional passes, for late status alerts
 //	alerts       seq → JSON Alert
-//	counters     "pending", "records" → u64; "day/2006-01-02" → Counters
+//	counters     "pending", "records" → u64; "day/2006-01-02" → healthcode.Tally as 7 u64:
+//	             total, passed, stopped, invalid, fever, manual, provisional
 //	cache        trust list and status list: raw, seq, fetched
 //	status       codeHash → colour(1) ‖ updated(u64 ns) ‖ seq(u64)
 //	operators    name → JSON PIN verifier (argon2id), never the PIN

@@ -75,7 +75,7 @@ func TestMigrationFromSchema1RunsOnce(t *testing.T) {
 	if n, _ := s.Count(); n != 4 {
 		t.Fatalf("count after migration = %d", n)
 	}
-	if td, _ := s.Today(); td != (Counters{Total: 3, Passed: 1, Stopped: 1, Invalid: 1, Fever: 1, Provisional: 1}) {
+	if td, _ := s.Today(); td != (healthcode.Tally{Total: 3, Passed: 1, Stopped: 1, Invalid: 1, Fever: 1, Provisional: 1}) {
 		t.Fatalf("today after migration = %+v", td)
 	}
 	if y, _ := s.Day(t0.AddDate(0, 0, -1)); y.Total != 1 {

@@ -32,6 +32,29 @@ func (s *Store) PendingBatch(max int) ([]healthcode.Record, error) {
 	return out, nil
 }
 
+// PendingAfter is PendingBatch starting after the record with sequence
+// number seq (0: from the oldest). The sync client reads the next batch
+// with it while earlier batches are still travelling, so that it neither
+// waits for their answers nor sends their records twice.
+func (s *Store) PendingAfter(seq uint64, max int) ([]healthcode.Record, error) {
+	var out []healthcode.Record
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bOutbox).Cursor()
+		for k, _ := c.Seek(u64(seq + 1)); k != nil && len(out) < max; k, _ = c.Next() {
+			r, err := recordBySeq(tx, k)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending records after %d: %w", seq, err)
+	}
+	return out, nil
+}
+
 // OldestPending is the time of the oldest record still waiting for upload.
 func (s *Store) OldestPending() (time.Time, bool, error) {
 	var t time.Time

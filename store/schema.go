@@ -148,7 +148,7 @@ func migrate1to2(s *Store, tx *bolt.Tx) error {
 		return err
 	}
 	var n uint64
-	days := map[string]Counters{}
+	days := map[string]healthcode.Tally{}
 	err := tx.Bucket(bRecords).ForEach(func(k, v []byte) error {
 		var r healthcode.Record
 		if err := json.Unmarshal(v, &r); err != nil {
@@ -157,18 +157,15 @@ func migrate1to2(s *Store, tx *bolt.Tx) error {
 		n++
 		day := r.Time.In(s.opts.Location).Format(dayLayout)
 		c := days[day]
-		c.add(&r)
+		c.Add(&r)
 		days[day] = c
-		if provisionalPass(&r) {
-			return tx.Bucket(bProvisional).Put(provKey(r.CodeHash, r.Seq), nil)
-		}
-		return nil
+		return indexProvisional(tx, &r, r.Seq)
 	})
 	if err != nil {
 		return err
 	}
 	for day, c := range days {
-		if err := counters.Put(dayKey(day), c.encode()); err != nil {
+		if err := counters.Put(dayKey(day), encodeTally(c)); err != nil {
 			return err
 		}
 	}

@@ -71,7 +71,7 @@ func TestAppendReadAckDeadLetterPurge(t *testing.T) {
 		t.Fatalf("pending = %d, want 10", n)
 	}
 	today, _ := s.Today()
-	if today != (Counters{Total: 10, Passed: 8, Stopped: 2, Fever: 2}) {
+	if today != (healthcode.Tally{Total: 10, Passed: 8, Stopped: 2, Fever: 2}) {
 		t.Fatalf("today = %+v", today)
 	}
 	if old, ok, _ := s.OldestPending(); !ok || !old.Equal(t0) {
@@ -262,7 +262,7 @@ func TestReopenKeepsStateAndSequence(t *testing.T) {
 	if n, _ := s2.Pending(); n != 1 {
 		t.Fatalf("pending after reopen = %d", n)
 	}
-	if td, _ := s2.Today(); td != (Counters{Total: 2, Passed: 1, Invalid: 1}) {
+	if td, _ := s2.Today(); td != (healthcode.Tally{Total: 2, Passed: 1, Invalid: 1}) {
 		t.Fatalf("today after reopen = %+v", td)
 	}
 	r := rec(3, t0, healthcode.VerdictPass)
