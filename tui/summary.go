@@ -10,34 +10,11 @@ import (
 	"hcscan/healthcode"
 )
 
-// shift counts one operator's checks from sign-in to sign-out.
+// shift is one operator's checks from sign-in to sign-out.
 type shift struct {
 	operator string
 	start    time.Time
-	checks   int
-	passed   int
-	stopped  int
-	fever    int
-	invalid  int
-	manual   int
-}
-
-func (s *shift) add(r healthcode.Record) {
-	s.checks++
-	switch r.Verdict {
-	case healthcode.VerdictPass:
-		s.passed++
-	case healthcode.VerdictStop:
-		s.stopped++
-	case healthcode.VerdictInvalid:
-		s.invalid++
-	}
-	if r.Fever {
-		s.fever++
-	}
-	if r.Manual {
-		s.manual++
-	}
+	tally    healthcode.Tally
 }
 
 // summaryView is the shift summary shown on sign-out.
@@ -49,12 +26,12 @@ func summaryView(c *common, sh shift, end time.Time, pending int, width, height 
 		s.Title.Render(c.T("summary") + " · " + clean(sh.operator, 20)),
 		c.T("summary.since", sh.start.Format("15:04"), end.Format("15:04"), dur.String()),
 		"",
-		row(c.T("summary.checks"), sh.checks),
-		row(c.T("passed"), sh.passed),
-		row(c.T("stopped"), sh.stopped),
-		row(c.T("fever"), sh.fever),
-		row(c.T("invalid"), sh.invalid),
-		row(c.T("summary.manual"), sh.manual),
+		row(c.T("summary.checks"), sh.tally.Total),
+		row(c.T("passed"), sh.tally.Passed),
+		row(c.T("stopped"), sh.tally.Stopped),
+		row(c.T("fever"), sh.tally.Fever),
+		row(c.T("invalid"), sh.tally.Invalid),
+		row(c.T("summary.manual"), sh.tally.Manual),
 		row(c.T("waiting"), pending),
 		"",
 		s.Faint.Render(c.T("summary.hint")),

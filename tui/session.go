@@ -1,0 +1,70 @@
+package tui
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Who is on duty: sign-in, the idle lock, sign-out, and acting on what a
+// screen decided (settle).
+
+func (m *Model) signedIn(msg signedInMsg) tea.Cmd {
+	now := m.c.now()
+	if !msg.unlock || msg.operator != m.operator {
+		m.shift = shift{operator: msg.operator, start: now}
+	}
+	m.operator, m.screen, m.lastActivity, m.notice = msg.operator, screenReady, now, ""
+	m.c.log.Info("operator signed in", "operator", msg.operator, "unlock", msg.unlock)
+	if f := m.deps.OnSignIn; f != nil {
+		op := msg.operator
+		return func() tea.Msg { f(op); return nil }
+	}
+	return nil
+}
+
+// settle acts on what a screen decided in its Update (a check ended, a
+// form was sent, a view was left), at once, so that the next key already
+// goes to the next screen.
+func (m *Model) settle() tea.Cmd {
+	switch {
+	case m.signin.signedIn != nil:
+		msg := *m.signin.signedIn
+		m.signin.signedIn = nil
+		return m.signedIn(msg)
+	case m.signin.handOver:
+		m.signin.handOver = false
+		m.signOut()
+	case m.inCheck && m.check.finished:
+		return m.endCheck(m.check.endNotice)
+	case m.manual.submitted != nil:
+		p := *m.manual.submitted
+		m.manual.submitted = nil
+		m.checkN++
+		m.check = newCheck(m.c, m.checkN, m.ctx, m.deps.Store, m.stamp)
+		m.inCheck, m.screen = true, screenCheck
+		var cmd tea.Cmd
+		m.check, cmd = m.check.startManual(p)
+		return cmd
+	case m.manual.cancelled:
+		m.manual.cancelled = false
+		m.screen = screenReady
+	case m.records.back:
+		m.records.back = false
+		m.screen = screenReady
+	case m.syncv.back:
+		m.syncv.back = false
+		m.screen = screenReady
+	}
+	return nil
+}
+
+func (m *Model) lockScreen() {
+	m.screen = screenLocked
+	m.signin = newSignIn(m.c, m.deps.Store, m.operator)
+	m.c.log.Info("screen locked after idle", "operator", m.operator)
+}
+
+func (m *Model) signOut() {
+	m.shiftEnd = m.c.now()
+	m.c.log.Info("operator signed out", "operator", m.operator, "checks", m.shift.tally.Total)
+	m.operator, m.screen = "", screenSummary
+}
