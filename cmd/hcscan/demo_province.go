@@ -18,8 +18,8 @@ import (
 )
 
 // The demo's province is the real server program, `hcserver`, run as a
-// child process: the scanner binary never contains the server (DESIGN.md,
-// architecture: `server/` must not be imported by the scanner side).
+// child process: the scanner side never imports `server/`, so the scanner
+// binary holds no server code (demo_test.go checks the import graph).
 
 // errNoHCServer says what to do when the server program is missing.
 var errNoHCServer = errors.New("the demo runs the provincial server program `hcserver`, which is neither beside this hcscan nor on PATH: " +

@@ -57,8 +57,8 @@ func binaries(t *testing.T) string {
 	return binDir
 }
 
-// The scanner binary must not contain the provincial server (DESIGN.md,
-// architecture table): the demo runs hcserver as a separate program.
+// The scanner binary must not contain the provincial server (the scanner
+// side never imports server/): the demo runs hcserver as a separate program.
 func TestScannerDoesNotImportServer(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "hcscan/cmd/hcscan").Output()
 	if err != nil {

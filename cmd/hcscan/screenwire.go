@@ -294,10 +294,7 @@ func (k *codeChecker) verify(ctx context.Context, payload string, now time.Time)
 	}
 	out.LiveStatus = true
 	out.StatusStale = false
-	if e.Colour.Valid() && e.Updated.After(res.Claims.IssuedAt) {
-		out.EffectiveColour = e.Colour
-		out.StatusOverride = e.Colour != res.ScannedColour
-	}
+	out.ApplyStatus(e)
 	return out
 }
 
