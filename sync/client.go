@@ -48,29 +48,33 @@ type Options struct {
 // Client is the scanner's link to its province. Its methods are safe for
 // concurrent use; syncs never overlap (a second SyncOnce waits).
 type Client struct {
-	st   *store.Store
-	dev  store.Device
-	base string // server URL without the trailing slash
-	http *http.Client
-	log  *slog.Logger
-	opts Options
+	outbox      Outbox
+	trustCache  TrustCache
+	statusCache StatusCache
+	settings    Settings
+	dev         store.Device
+	base        string // server URL without the trailing slash
+	http        *http.Client
+	log         *slog.Logger
+	opts        Options
 
 	syncMu gosync.Mutex // one sync at a time
 
 	mu      gosync.Mutex // guards what follows
 	state   State
 	clock   clock
-	etag    string // of the cached trust list
-	trust   *healthcode.TrustList
-	started time.Time // monotonic origin for the clock-jump check
+	etag    string                // of the cached trust list
+	trust   *healthcode.TrustList // the cached trust list, verified
+	started time.Time             // monotonic origin for the clock-jump check
 	updates chan State
 	kick    chan struct{}
 	backoff Backoff
 }
 
-// New makes a client for the device enrolled in st.
-func New(st *store.Store, opts Options) (*Client, error) {
-	dev, ok, err := st.Device()
+// New makes a client for the device enrolled in data (the scanner's
+// *store.Store).
+func New(data Data, opts Options) (*Client, error) {
+	dev, ok, err := data.Device()
 	if err != nil {
 		return nil, fmt.Errorf("sync: %w", err)
 	}
@@ -78,7 +82,7 @@ func New(st *store.Store, opts Options) (*Client, error) {
 		return nil, ErrNotEnrolled
 	}
 	if dev.ID == "" || len(dev.Key) == 0 || len(dev.RootKey) == 0 || dev.ServerURL == "" {
-		return nil, fmt.Errorf("sync: the enrolment in %s is incomplete (device id, key, root key or server URL missing); enrol again", st.Path())
+		return nil, errors.New("sync: the enrolment in the data file is incomplete (device id, key, root key or server URL missing); enrol again")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -108,7 +112,7 @@ func New(st *store.Store, opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	c := &Client{
-		st: st, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
+		outbox: data, trustCache: data, statusCache: data, settings: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
 		http: opts.HTTPClient, log: opts.Logger.With("component", "sync"), opts: opts,
 		started: time.Now(), updates: make(chan State, 1), kick: make(chan struct{}, 1),
 		backoff: opts.Backoff,
@@ -124,7 +128,7 @@ func New(st *store.Store, opts Options) (*Client, error) {
 const settingLastWall = "sync.last_wall"
 
 func (c *Client) lookClockSinceLastRun() {
-	v, ok, err := c.st.Setting(settingLastWall)
+	v, ok, err := c.settings.Setting(settingLastWall)
 	if err != nil || !ok {
 		return
 	}
@@ -140,7 +144,7 @@ func (c *Client) lookClockSinceLastRun() {
 }
 
 func (c *Client) saveLastWall() {
-	if err := c.st.SetSetting(settingLastWall, c.now().Round(0).Format(time.RFC3339Nano)); err != nil {
+	if err := c.settings.SetSetting(settingLastWall, c.now().Round(0).Format(time.RFC3339Nano)); err != nil {
 		c.log.Error("save the sync time", "err", err)
 	}
 }
@@ -271,7 +275,7 @@ func (c *Client) SyncOnce(ctx context.Context, progress func(sent, total int)) (
 	}
 	rep.Took = time.Since(start)
 	rep.ClockOffset = c.clockOffset()
-	if n, perr := c.st.Pending(); perr == nil {
+	if n, perr := c.outbox.Pending(); perr == nil {
 		rep.Remaining = n
 	}
 
@@ -359,7 +363,7 @@ func (c *Client) Kick() {
 // Options.LiveTimeout (and ctx). A code the province has no entry for
 // returns an entry with Colour healthcode.ColourUnknown and no error: the
 // colour in the code stands. On any error the caller falls back to the
-// cached status list (store.Store.Lookup) and says so on screen.
+// cached status list and says so on screen.
 func (c *Client) LiveStatus(ctx context.Context, h healthcode.CodeHash) (healthcode.StatusEntry, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.LiveTimeout)
 	defer cancel()

@@ -56,7 +56,7 @@ func NormalizeFingerprint(fp string) (string, error) {
 // root fingerprint, and saves the identity, the key (device.key, 0600) and
 // the trust list in st. The token is spent even when the pin check then
 // fails (the server cannot know the scanner will refuse it).
-func Enroll(ctx context.Context, st *store.Store, o EnrollOptions) (store.Device, error) {
+func Enroll(ctx context.Context, st EnrolmentStore, o EnrollOptions) (store.Device, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -17,7 +17,7 @@ import (
 // sequence is lower than the cached one.
 func (c *Client) pullTrust(ctx context.Context, rep *Report) error {
 	const op = "fetch trust list"
-	raw, haveSeq, _, err := c.st.TrustList()
+	raw, haveSeq, _, err := c.trustCache.TrustList()
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -40,7 +40,7 @@ func (c *Client) pullTrust(ctx context.Context, rep *Report) error {
 	}
 	rep.TrustSeq = haveSeq
 	if ex.status == http.StatusNotModified {
-		return c.st.SaveTrustList(nil, haveSeq, c.now())
+		return c.trustCache.SaveTrustList(nil, haveSeq, c.now())
 	}
 	tl, err := healthcode.ParseTrustList(ex.body, c.dev.RootKey, haveSeq)
 	if err != nil {
@@ -52,7 +52,7 @@ func (c *Client) pullTrust(ctx context.Context, rep *Report) error {
 		}
 		return transientError{fmt.Errorf("%s: the server's trust list is not readable: %w", op, err)}
 	}
-	if err := c.st.SaveTrustList(ex.body, tl.Seq, c.now()); err != nil {
+	if err := c.trustCache.SaveTrustList(ex.body, tl.Seq, c.now()); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	c.mu.Lock()
@@ -101,7 +101,7 @@ func (c *Client) statusKey() []byte {
 // red raise alerts.
 func (c *Client) pullStatus(ctx context.Context, rep *Report) error {
 	const op = "fetch status changes"
-	since, err := c.st.StatusSeq()
+	since, err := c.statusCache.StatusSeq()
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -119,9 +119,9 @@ func (c *Client) pullStatus(ctx context.Context, rep *Report) error {
 		return fmt.Errorf("%s: asked for changes since %d, the server sent changes since %d", op, since, sl.Since)
 	}
 	now := c.now()
-	apply := c.st.ApplyStatus
+	apply := c.statusCache.ApplyStatus
 	if since == 0 {
-		apply = c.st.ReplaceStatus
+		apply = c.statusCache.ReplaceStatus
 		rep.StatusSnapshot = true
 	}
 	alerts, err := apply(sl.Entries, sl.Seq, now)

@@ -99,17 +99,17 @@ func (c *Client) publish() {
 
 // refreshLocal reads the counts and cache ages from the store into the state.
 func (c *Client) refreshLocal() {
-	pending, err := c.st.Pending()
+	pending, err := c.outbox.Pending()
 	if err != nil {
 		c.log.Error("read pending count", "err", err)
 	}
-	_, tseq, tfetched, err := c.st.TrustList()
+	_, tseq, tfetched, err := c.trustCache.TrustList()
 	if err != nil {
 		c.log.Error("read trust list cache", "err", err)
 	}
-	sseq, _ := c.st.StatusSeq()
-	sfetched, _ := c.st.StatusFetched()
-	dead, err := c.st.DeadLetters()
+	sseq, _ := c.statusCache.StatusSeq()
+	sfetched, _ := c.statusCache.StatusFetched()
+	dead, err := c.outbox.DeadLetters()
 	if err != nil {
 		c.log.Error("read dead letters", "err", err)
 	}

@@ -35,7 +35,7 @@ func IdempotencyKey(ids []string) string {
 func (c *Client) upload(ctx context.Context, rep *Report, progress func(sent, total int)) error {
 	sent := 0
 	report := func() {
-		pending, err := c.st.Pending()
+		pending, err := c.outbox.Pending()
 		if err != nil {
 			return
 		}
@@ -80,7 +80,7 @@ func (c *Client) uploadPass(ctx context.Context, rep *Report, settled func(n int
 				firstErr = err
 				break
 			}
-			batch, err := c.st.PendingAfter(after, c.opts.BatchSize)
+			batch, err := c.outbox.PendingAfter(after, c.opts.BatchSize)
 			if err != nil {
 				firstErr = fmt.Errorf("upload records: %w", err)
 				break
@@ -123,7 +123,7 @@ func (c *Client) uploadPass(ctx context.Context, rep *Report, settled func(n int
 // settle applies the server's answers to the outbox.
 func (c *Client) settle(rep *Report, acked, rejected []protocol.RecordResult) error {
 	if len(acked) > 0 {
-		if _, err := c.st.Ack(ackIDs(acked)); err != nil {
+		if _, err := c.outbox.Ack(ackIDs(acked)); err != nil {
 			return fmt.Errorf("upload records: the server took %d records but the outbox could not be updated (they will be sent again and answered as duplicates): %w", len(acked), err)
 		}
 	}
@@ -139,7 +139,7 @@ func (c *Client) settle(rep *Report, acked, rejected []protocol.RecordResult) er
 		if reason == "" {
 			reason = "rejected by the server (no reason given)"
 		}
-		if err := c.st.DeadLetter(r.ID, reason); err != nil {
+		if err := c.outbox.DeadLetter(r.ID, reason); err != nil {
 			return fmt.Errorf("upload records: %w", err)
 		}
 		rep.Rejected++

@@ -18,6 +18,12 @@ import (
 	"hcscan/store"
 )
 
+// The tests run the client on the scanner's real data file.
+var (
+	_ Data           = (*store.Store)(nil)
+	_ EnrolmentStore = (*store.Store)(nil)
+)
+
 // world is a real provincial server (server.New on its own bbolt store)
 // on loopback, and scanners enrolled with it.
 type world struct {
