@@ -1,65 +1,14 @@
 package server
 
 import (
-	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base32"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"hcscan/protocol"
 )
-
-// NewToken makes a token of kind (TokenEnroll or TokenPortal) for an
-// institution (and gate, for enrolment) and returns its text, which is
-// shown once: the store keeps only its hash.
-func (s *Server) NewToken(ctx context.Context, kind, institution, gate string) (string, Token, error) {
-	institution, gate = strings.TrimSpace(institution), strings.TrimSpace(gate)
-	switch {
-	case kind != TokenEnroll && kind != TokenPortal && kind != TokenTracing:
-		return "", Token{}, fmt.Errorf("token kind %q: want %s, %s or %s", kind, TokenEnroll, TokenPortal, TokenTracing)
-	case institution == "" || !validField(institution):
-		return "", Token{}, fmt.Errorf("institution must be 1 to %d bytes", maxFieldLen)
-	case kind == TokenEnroll && (gate == "" || !validField(gate)):
-		return "", Token{}, fmt.Errorf("an enrolment token needs a gate of 1 to %d bytes", maxFieldLen)
-	}
-	var b [15]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", Token{}, err
-	}
-	raw := base32.StdEncoding.EncodeToString(b[:]) // 24 characters, 120 bits
-	var groups []string
-	for i := 0; i < len(raw); i += 4 {
-		groups = append(groups, raw[i:i+4])
-	}
-	text := strings.Join(groups, "-")
-	now := s.now()
-	ttl := s.cfg.EnrollTokenTTL
-	if kind != TokenEnroll {
-		ttl = s.cfg.PortalTokenTTL
-		gate = ""
-	}
-	t := Token{Hash: hashToken(text), Kind: kind, Institution: institution, Gate: gate, Hint: groups[0], Created: now.UTC(), Expires: now.Add(ttl).UTC()}
-	if err := s.store.PutToken(ctx, t); err != nil {
-		return "", Token{}, err
-	}
-	s.log.Info("token made", "kind", kind, "institution", institution, "gate", gate, "hint", t.Hint)
-	return text, t, nil
-}
-
-// SetStatus changes codes' colours, as the provincial database would, and
-// flags provisional passes of codes that turned red or yellow.
-func (s *Server) SetStatus(ctx context.Context, changes []StatusChange) (seq uint64, alerts int, err error) {
-	seq, alerts, err = s.store.SetStatus(ctx, changes, s.now())
-	if err == nil {
-		s.log.Info("status set", "changes", len(changes), "seq", seq, "alerts", alerts)
-	}
-	return seq, alerts, err
-}
 
 // Admin API paths (served by AdminHandler, on loopback only).
 const (

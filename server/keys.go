@@ -1,7 +1,3 @@
-// Package server is the reference provincial server: device enrolment,
-// the signed issuer trust list, code status, idempotent record ingest, the
-// institution portal and close-contact tracing. It also holds the keys
-// directory that `hcserver keys init` makes and `hcserver issue` uses.
 package server
 
 import (
@@ -88,13 +84,26 @@ func newKey(dir, name string) (ed25519.PrivateKey, error) {
 	return priv, pemkey.WriteFileAtomic(filepath.Join(dir, name+".pub"), pemkey.EncodePublic(pub), 0o644)
 }
 
+// NeedKeys says what to do when the data directory dir holds no keys, so a
+// program can refuse before it makes a database there.
+func NeedKeys(dir string) error {
+	if _, err := os.Stat(filepath.Join(KeysDir(dir), "root.key")); errors.Is(err, fs.ErrNotExist) {
+		return noKeys(dir)
+	}
+	return nil
+}
+
+func noKeys(dir string) error {
+	return fmt.Errorf("no keys in %s: run `hcserver keys init --dir %s` first", dir, dir)
+}
+
 // LoadKeys reads a key directory made by InitKeys.
 func LoadKeys(dir string) (*Keys, error) {
 	k := &Keys{Dir: dir, Issuers: map[healthcode.Region]ed25519.PrivateKey{}}
 	var err error
 	if k.Root, err = pemkey.ReadPrivate(filepath.Join(dir, "root.key")); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no keys in %s: run `hcserver keys init --dir %s` first", dir, dir)
+			return nil, noKeys(dir)
 		}
 		return nil, err
 	}
@@ -148,6 +157,3 @@ func (k *Keys) TrustList(seq uint64, now time.Time) (*healthcode.TrustList, erro
 	}
 	return healthcode.NewTrustList(seq, now.UTC().Truncate(time.Second), issuers, k.Server.Public().(ed25519.PublicKey))
 }
-
-// writeFileAtomic writes a key or secret so a crash never leaves half of it.
-var writeFileAtomic = pemkey.WriteFileAtomic

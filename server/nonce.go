@@ -1,50 +1,20 @@
 package server
 
 import (
-	gosync "sync"
+	"context"
 	"time"
 
 	"hcscan/protocol"
 )
 
-// nonceCache remembers the nonces of signed requests until they may be
-// forgotten (their time is then outside the clock skew accepted), so a
-// replay is refused and the cache stays bounded by the traffic of ten
-// minutes. It lives in the process, which is right for the bbolt store: its
-// file admits one server process. The PostgreSQL store keeps nonces in a
-// table that every process shares.
-type nonceCache struct {
-	mu        gosync.Mutex
-	seen      map[string]time.Time // device 0 nonce → forget after
-	lastSweep time.Time
-	max       int
-}
-
-func newNonceCache(max int) *nonceCache {
-	return &nonceCache{seen: map[string]time.Time{}, max: max}
-}
-
-// check records the nonce and reports whether it is new.
-func (c *nonceCache) check(deviceID, nonce string, forget, now time.Time) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if now.Sub(c.lastSweep) > time.Minute || len(c.seen) >= c.max {
-		for k, until := range c.seen {
-			if now.After(until) {
-				delete(c.seen, k)
-			}
-		}
-		c.lastSweep = now
-		if len(c.seen) >= c.max {
-			return false, ErrNonceWindowFull
-		}
-	}
-	k := deviceID + "\x00" + nonce
-	if _, ok := c.seen[k]; ok {
-		return false, nil
-	}
-	c.seen[k] = forget
-	return true, nil
+// NonceStore remembers the nonces of signed requests, so a replayed
+// request is refused.
+type NonceStore interface {
+	// CheckNonce remembers the nonce of a signed request until forget and
+	// reports whether it is new (false: a replay). Every server process in
+	// front of the store shares what it remembers. ErrNonceWindowFull when
+	// it cannot remember more (answered 503).
+	CheckNonce(ctx context.Context, deviceID, nonce string, forget, now time.Time) (fresh bool, err error)
 }
 
 // nonceForget is how long a nonce must be remembered: while a request

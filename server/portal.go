@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -106,7 +105,7 @@ func (s *Server) portalLoginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) portalLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	text := r.PostFormValue("token")
-	t, err := s.store.Token(r.Context(), hashToken(text))
+	t, err := s.store.Token(r.Context(), HashToken(text))
 	now := s.now()
 	if err != nil || (t.Kind != TokenPortal && t.Kind != TokenTracing) || now.After(t.Expires) || text == "" {
 		if err != nil && !errors.Is(err, ErrTokenUnknown) {
@@ -274,31 +273,6 @@ func (s *Server) portalDevice(w http.ResponseWriter, r *http.Request, sess sessi
 	}
 	s.log.Info("device changed in the portal", "institution", sess.institution, "device", r.PostFormValue("device"), "disabled", disable)
 	http.Redirect(w, r, "/portal/", http.StatusSeeOther)
-}
-
-// CloseContacts lists who passed the same gate within window either side of
-// one check of the institution (the check itself excluded).
-func (s *Server) CloseContacts(ctx context.Context, institution, deviceID, recordID string, window time.Duration) (StoredRecord, []StoredRecord, error) {
-	rec, err := s.store.Record(ctx, deviceID, recordID)
-	if err != nil {
-		return rec, nil, err
-	}
-	if rec.DeviceInstitution != institution {
-		return rec, nil, ErrNotFound // another institution's record is not there for this one
-	}
-	at := When(&rec.Record)
-	all, err := s.store.GateWindow(ctx, institution, rec.Gate, at.Add(-window), at.Add(window))
-	if err != nil {
-		return rec, nil, err
-	}
-	out := all[:0]
-	for _, o := range all {
-		if o.DeviceID == rec.DeviceID && o.ID == rec.ID {
-			continue
-		}
-		out = append(out, o)
-	}
-	return rec, out, nil
 }
 
 type contactsPage struct {

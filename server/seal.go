@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/ecdh"
 	"crypto/rand"
 	"crypto/x509"
@@ -11,10 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
-	"hcscan/healthcode"
+	"hcscan/internal/pemkey"
 )
 
 // The province's sealing key: a scanner seals the name, ID number and
@@ -38,7 +35,7 @@ func newSealKey(dir string) (*ecdh.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal key: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, sealKeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+	if err := pemkey.WriteFileAtomic(filepath.Join(dir, sealKeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		return nil, fmt.Errorf("seal key: %w", err)
 	}
 	return k, writeSealPub(dir, k.PublicKey())
@@ -49,7 +46,7 @@ func writeSealPub(dir string, pub *ecdh.PublicKey) error {
 	if err != nil {
 		return fmt.Errorf("seal key: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(dir, sealPubFile), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	return pemkey.WriteFileAtomic(filepath.Join(dir, sealPubFile), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
 }
 
 // loadSealKey reads seal.key, or makes it in a key directory from before
@@ -86,58 +83,3 @@ func loadSealKey(dir string) (k *ecdh.PrivateKey, created bool, err error) {
 
 // SealPublic is the public sealing key scanners get at enrolment (32 bytes).
 func (k *Keys) SealPublic() []byte { return k.Seal.PublicKey().Bytes() }
-
-// AuditEntry is one opening of a sealed identity.
-type AuditEntry struct {
-	Time        time.Time `json:"time"`
-	Institution string    `json:"institution"`
-	Actor       string    `json:"actor"` // the login that opened it, e.g. "tracing ABCD"
-	DeviceID    string    `json:"device_id"`
-	RecordID    string    `json:"record_id"`
-	Reason      string    `json:"reason"`
-}
-
-// Errors of OpenIdentity.
-var (
-	ErrNotSealed = errors.New("this record has no sealed identity")
-	ErrNoReason  = errors.New("give a reason (the case or tracing task) for opening an identity")
-	ErrNotTracer = errors.New("only a tracing login may open sealed identities")
-)
-
-const maxReasonLen = 200
-
-// OpenIdentity opens the sealed identity of one manual-entry record of an
-// institution for actor, with the reason they gave. The opening is written
-// to the audit list before the identity is returned; when that fails,
-// nothing is returned.
-func (s *Server) OpenIdentity(ctx context.Context, institution, actor, deviceID, recordID, reason string) (healthcode.SealedIdentity, StoredRecord, error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" || len(reason) > maxReasonLen || strings.ContainsRune(reason, 0) {
-		return healthcode.SealedIdentity{}, StoredRecord{}, ErrNoReason
-	}
-	rec, err := s.store.Record(ctx, deviceID, recordID)
-	if err != nil {
-		return healthcode.SealedIdentity{}, rec, err
-	}
-	if rec.DeviceInstitution != institution {
-		return healthcode.SealedIdentity{}, StoredRecord{}, ErrNotFound
-	}
-	if len(rec.Sealed) == 0 {
-		return healthcode.SealedIdentity{}, rec, ErrNotSealed
-	}
-	var priv, pub [32]byte
-	copy(priv[:], s.keys.Seal.Bytes())
-	copy(pub[:], s.keys.SealPublic())
-	id, err := healthcode.OpenIdentity(rec.Sealed, &pub, &priv)
-	clear(priv[:])
-	if err != nil {
-		s.log.Warn("sealed identity does not open", "device", deviceID, "record", recordID, "err", err)
-		return healthcode.SealedIdentity{}, rec, err
-	}
-	a := AuditEntry{Time: s.now().UTC(), Institution: institution, Actor: actor, DeviceID: deviceID, RecordID: recordID, Reason: reason}
-	if err := s.store.AddAudit(ctx, a); err != nil {
-		return healthcode.SealedIdentity{}, rec, fmt.Errorf("audit: %w", err)
-	}
-	s.log.Info("sealed identity opened", "institution", institution, "actor", actor, "device", deviceID, "record", recordID, "reason", reason)
-	return id, rec, nil
-}

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -11,11 +11,13 @@ import (
 	"testing"
 
 	"hcscan/protocol"
+	"hcscan/server"
+	"hcscan/server/storetest"
 )
 
 func TestSealKeyInKeysDirAndEnrolReply(t *testing.T) {
 	dir := t.TempDir()
-	k, err := InitKeys(dir, DefaultRegions)
+	k, err := server.InitKeys(dir, server.DefaultRegions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +28,7 @@ func TestSealKeyInKeysDirAndEnrolReply(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "seal.pub")); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := LoadKeys(dir)
+	loaded, err := server.LoadKeys(dir)
 	if err != nil || loaded.SealCreated || !bytes.Equal(loaded.SealPublic(), k.SealPublic()) || len(k.SealPublic()) != 32 {
 		t.Fatalf("load: created %v, same key %v, %v", loaded.SealCreated, bytes.Equal(loaded.SealPublic(), k.SealPublic()), err)
 	}
@@ -35,7 +37,8 @@ func TestSealKeyInKeysDirAndEnrolReply(t *testing.T) {
 	os.Remove(filepath.Join(dir, "seal.key"))
 	os.Remove(filepath.Join(dir, "seal.pub"))
 	var logs bytes.Buffer
-	s, err := New(Config{Dir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var dbPath string
+	s, err := server.New(t.Context(), server.Config{Dir: dir, Store: boltAt(t, &dbPath)(t, storetest.Options{}), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,31 +49,31 @@ func TestSealKeyInKeysDirAndEnrolReply(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "seal.key")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("seal.key made on load: %v %v", fi, err)
 	}
-	again, err := LoadKeys(dir)
+	again, err := server.LoadKeys(dir)
 	if err != nil || again.SealCreated || !bytes.Equal(again.SealPublic(), s.Keys().SealPublic()) {
 		t.Errorf("second load makes another key: %v", err)
 	}
 }
 
 func TestEnrolReplySignsTheSealKey(t *testing.T) {
-	e := newEnv(t, nil)
-	d := e.enroll(t, "clinic", "door")
-	pub := d.key.Public().(ed25519.PublicKey)
-	if _, err := d.rep.Verify(pub); err != nil {
+	e := newEnv(t)
+	d := e.Enroll(t, "clinic", "door")
+	pub := d.Key.Public().(ed25519.PublicKey)
+	if _, err := d.Rep.Verify(pub); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(d.rep.SealKey, e.srv.Keys().SealPublic()) {
-		t.Fatalf("reply seal key %x, server's %x", d.rep.SealKey, e.srv.Keys().SealPublic())
+	if !bytes.Equal(d.Rep.SealKey, e.Srv.Keys().SealPublic()) {
+		t.Fatalf("reply seal key %x, server's %x", d.Rep.SealKey, e.Srv.Keys().SealPublic())
 	}
 	// A seal key swapped on the way (a proxy that wants to read manual
 	// entries) breaks the signature; a reply without one is refused.
-	swapped := d.rep
+	swapped := d.Rep
 	swapped.SealKey = make([]byte, 32)
 	rand.Read(swapped.SealKey)
 	if _, err := swapped.Verify(pub); err == nil || !strings.Contains(err.Error(), "not signed") {
 		t.Errorf("swapped seal key: %v", err)
 	}
-	var none protocol.EnrollReply = d.rep
+	var none protocol.EnrollReply = d.Rep
 	none.SealKey = nil
 	if _, err := none.Verify(pub); err == nil || !strings.Contains(err.Error(), "sealing key") {
 		t.Errorf("no seal key: %v", err)

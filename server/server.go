@@ -3,35 +3,28 @@ package server
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	gosync "sync"
 	"time"
-
-	"hcscan/protocol"
 )
 
 // Config configures a Server.
 type Config struct {
 	// Dir is the data directory: the key directory made by `hcserver keys
 	// init --dir DIR` (root.key, server.key, issuer-*.key; or a keys/
-	// subdirectory holding them) and the database server.db.
+	// subdirectory holding them).
 	Dir string
-	// Store replaces the embedded bbolt store (server.db in Dir).
+	// Store is where the server keeps everything (boltstore or pgstore);
+	// the server closes it.
 	Store Store
 	// Logger gets the server's log; nil discards it.
 	Logger *slog.Logger
 	// Now is the clock (tests move it); nil is time.Now.
 	Now func() time.Time
-	// StatusHistory is how many status changes are kept for deltas
-	// (default 1,000,000); older `since` values get 410 and a snapshot.
-	StatusHistory int
 	// EnrollTokenTTL is how long an enrolment token is valid (default 7 days).
 	EnrollTokenTTL time.Duration
 	// PortalTokenTTL is how long a portal login token is valid (default 1 year).
@@ -65,9 +58,13 @@ func KeysDir(dir string) string {
 	return dir
 }
 
-// New opens the keys and the store of cfg.Dir and prepares the trust list.
-// A database held by another process gives an error wrapping ErrStoreBusy.
-func New(cfg Config) (*Server, error) {
+// New opens the keys of cfg.Dir and prepares the trust list on cfg.Store
+// (ctx bounds only that start). On an error the store is closed.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("new server: no store")
+	}
+	st := cfg.Store
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -85,27 +82,20 @@ func New(cfg Config) (*Server, error) {
 	}
 	keys, err := LoadKeys(KeysDir(cfg.Dir))
 	if err != nil {
+		st.Close()
 		return nil, err
-	}
-	st := cfg.Store
-	if st == nil {
-		bs, err := OpenBolt(filepath.Join(cfg.Dir, "server.db"), cfg.StatusHistory)
-		if err != nil {
-			return nil, err
-		}
-		st = bs
 	}
 	if keys.SealCreated {
 		cfg.Logger.Warn("the key directory had no sealing key for manual entries: made seal.key and seal.pub; scanners enrolled before get it when they enrol again", "dir", keys.Dir)
 	}
 	s := &Server{cfg: cfg, keys: keys, store: st, log: cfg.Logger, now: cfg.Now}
-	if s.trust, err = refreshTrust(context.Background(), st, keys, s.now()); err != nil {
+	if s.trust, err = refreshTrust(ctx, st, keys, s.now()); err != nil {
 		st.Close()
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stop, s.done = cancel, make(chan struct{})
-	go s.janitor(ctx)
+	life, stop := context.WithCancel(context.Background())
+	s.stop, s.done = stop, make(chan struct{})
+	go s.janitor(life)
 	return s, nil
 }
 
@@ -118,6 +108,9 @@ func (s *Server) Close() error {
 
 // Store is the server's store (for commands and tests).
 func (s *Server) Store() Store { return s.store }
+
+// Now is the server's clock.
+func (s *Server) Now() time.Time { return s.now() }
 
 // Keys is the server's key directory.
 func (s *Server) Keys() *Keys { return s.keys }
@@ -166,87 +159,6 @@ func (s *Server) janitor(ctx context.Context) {
 				s.log.Error("prune idempotency answers, sessions and nonces", "err", err)
 			}
 		}
-	}
-}
-
-// Handler serves the scanner API (/v1/) and the portal (/portal/).
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/enroll", s.method(http.MethodPost, s.handleEnroll))
-	mux.HandleFunc("/v1/trust-list", s.method(http.MethodGet, s.signed(0, s.handleTrustList)))
-	mux.HandleFunc("/v1/status", s.method(http.MethodGet, s.signed(0, s.handleStatus)))
-	mux.HandleFunc("/v1/status/{hash}", s.method(http.MethodGet, s.signed(0, s.handleLiveStatus)))
-	mux.HandleFunc("/v1/records", s.method(http.MethodPost, s.signed(protocol.MaxRecordsBody, s.handleRecords)))
-	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, http.StatusNotFound, protocol.ErrNotFound, "no such endpoint: "+r.URL.Path)
-	})
-	s.portalRoutes(mux)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" {
-			http.Redirect(w, r, "/portal/", http.StatusSeeOther)
-			return
-		}
-		s.fail(w, http.StatusNotFound, protocol.ErrNotFound, "no such page: "+r.URL.Path)
-	})
-	return s.stamp(mux)
-}
-
-// stamp puts the server time on every response and turns a panic into a 500.
-func (s *Server) stamp(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		protocol.SetServerTime(w.Header(), s.now())
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("panic in handler", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				s.fail(w, http.StatusInternalServerError, protocol.ErrInternal, "internal error")
-			}
-		}()
-		h.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) method(m string, h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != m && !(m == http.MethodGet && r.Method == http.MethodHead) {
-			w.Header().Set("Allow", m)
-			s.fail(w, http.StatusMethodNotAllowed, protocol.ErrMethodNotAllowed, r.Method+" is not allowed here; use "+m)
-			return
-		}
-		h(w, r)
-	}
-}
-
-func (s *Server) fail(w http.ResponseWriter, status int, code, msg string) {
-	s.writeJSON(w, status, protocol.ErrorReply{Code: code, Message: msg, ServerTime: s.now().UTC()})
-}
-
-func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		s.log.Error("encode reply", "err", err)
-		status, data = http.StatusInternalServerError, []byte(`{"error":"internal","message":"encode reply"}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(append(data, '\n'))
-}
-
-// NewHTTPServer wraps a handler with the timeouts a public server needs, so
-// slow or stalled clients cannot hold connections and memory.
-func NewHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
 

@@ -16,6 +16,22 @@ import (
 	"hcscan/healthcode"
 )
 
+// TrustState is the trust list being served.
+type TrustState struct {
+	Seq         uint64 `json:"seq"`
+	Fingerprint string `json:"fingerprint"` // of the keys it lists
+	Doc         []byte `json:"doc"`         // the signed envelope
+}
+
+// TrustStore keeps the trust list the server serves, so every server
+// process serves the same one and its sequence survives a restart.
+type TrustStore interface {
+	TrustState(ctx context.Context) (TrustState, error)
+	// PutTrustState saves ts; a store shared by several processes keeps
+	// the higher sequence.
+	PutTrustState(ctx context.Context, ts TrustState) error
+}
+
 // keysFingerprint names the set of keys a trust list publishes, so the
 // server notices a changed key directory and bumps the sequence.
 func keysFingerprint(tl *healthcode.TrustList) string {

@@ -203,7 +203,7 @@ func TestStatusDeltaSnapshotAndLive(t *testing.T) {
 	if _, err := server.InitKeys(dir, server.DefaultRegions); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Dir: dir, StatusHistory: 3, Logger: testLogger(t)})
+	srv, err := server.New(t.Context(), server.Config{Dir: dir, Store: serverStore(t, dir, 3), Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ func TestClockOffsetMeasuredAndStaleTimeCorrected(t *testing.T) {
 	// The province's clock is 10 minutes ahead of this laptop: beyond
 	// the 5 minutes a signed request may be off.
 	skew := 10 * time.Minute
-	srv, err := server.New(server.Config{Dir: dir, Now: func() time.Time { return time.Now().Add(skew) }})
+	srv, err := server.New(t.Context(), server.Config{Dir: dir, Store: serverStore(t, dir, 0), Now: func() time.Time { return time.Now().Add(skew) }})
 	if err != nil {
 		t.Fatal(err)
 	}

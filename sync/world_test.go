@@ -15,6 +15,7 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/server"
+	"hcscan/server/boltstore"
 	"hcscan/store"
 )
 
@@ -45,7 +46,7 @@ func newWorld(t testing.TB) *world {
 
 func startWorld(t testing.TB, dir string) *world {
 	t.Helper()
-	srv, err := server.New(server.Config{Dir: dir, Logger: testLogger(t)})
+	srv, err := server.New(t.Context(), server.Config{Dir: dir, Store: serverStore(t, dir, 0), Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +57,17 @@ func startWorld(t testing.TB, dir string) *world {
 		srv.Close()
 	})
 	return w
+}
+
+// serverStore is the province's bbolt file in dir, keeping history status
+// changes for deltas (0: the default).
+func serverStore(t testing.TB, dir string, history int) server.Store {
+	t.Helper()
+	st, err := boltstore.Open(filepath.Join(dir, "server.db"), boltstore.Options{StatusHistory: history})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func testLogger(t testing.TB) *slog.Logger {

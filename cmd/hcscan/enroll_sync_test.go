@@ -17,6 +17,7 @@ import (
 	"hcscan/healthcode"
 	"hcscan/protocol"
 	"hcscan/server"
+	"hcscan/server/boltstore"
 	"hcscan/store"
 )
 
@@ -27,7 +28,11 @@ func provinceOnLoopback(t *testing.T) (*server.Server, string) {
 	if _, err := server.InitKeys(dir, server.DefaultRegions); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Dir: dir})
+	st, err := boltstore.Open(filepath.Join(dir, "server.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(t.Context(), server.Config{Dir: dir, Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}

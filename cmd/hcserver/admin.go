@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"hcscan/server"
+	"hcscan/server/boltstore"
 )
 
 // withServer runs a change on the server's database. bbolt allows one
@@ -14,28 +15,21 @@ import (
 // PostgreSQL database (db) admits any number of processes: it is opened
 // directly.
 func withServer(ctx context.Context, dir, db string, offline func(context.Context, *server.Server) error, online func(ctx context.Context) error) error {
-	if db != "" {
-		st, err := openDB(db, nil)
-		if err != nil {
+	if db == "" {
+		err := online(ctx)
+		if err == nil || !errors.Is(err, server.ErrAdminNotRunning) {
 			return err
 		}
-		srv, err := server.New(server.Config{Dir: dir, Store: st})
-		if err != nil {
-			st.Close()
-			return err
-		}
-		defer srv.Close()
-		return offline(ctx, srv)
 	}
-	err := online(ctx)
-	if err == nil || !errors.Is(err, server.ErrAdminNotRunning) {
-		return err
-	}
-	srv, err := server.New(server.Config{Dir: dir})
+	st, err := openDB(ctx, dir, db, nil)
 	if err != nil {
-		if errors.Is(err, server.ErrStoreBusy) {
+		if errors.Is(err, boltstore.ErrBusy) {
 			return errors.New("the server database is locked but no running server answered its admin API; is another command using it?")
 		}
+		return err
+	}
+	srv, err := server.New(ctx, server.Config{Dir: dir, Store: st})
+	if err != nil {
 		return err
 	}
 	defer srv.Close()

@@ -5,9 +5,12 @@ import (
 	"flag"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"hcscan/server"
+	"hcscan/server/boltstore"
+	"hcscan/server/pgstore"
 )
 
 // dbFlag adds --db to a command: the PostgreSQL database of the province
@@ -16,13 +19,16 @@ func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", os.Getenv("HCSERVER_DB"), "PostgreSQL database (postgres://USER@HOST/DB?sslmode=verify-full; password from ~/.pgpass or PGPASSWORD), default $HCSERVER_DB; empty: the embedded bbolt file server.db in --data")
 }
 
-// openDB opens the PostgreSQL store named by db, or returns nil for the
-// embedded store.
-func openDB(db string, log *slog.Logger) (server.Store, error) {
+// openDB opens the PostgreSQL store named by db, or the embedded bbolt
+// file server.db in the data directory when db is empty.
+func openDB(ctx context.Context, data, db string, log *slog.Logger) (server.Store, error) {
 	if db == "" {
-		return nil, nil
+		if err := server.NeedKeys(data); err != nil {
+			return nil, err
+		}
+		return boltstore.Open(filepath.Join(data, "server.db"), boltstore.Options{})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	return server.OpenPG(ctx, db, server.PGOptions{Logger: log})
+	return pgstore.Open(ctx, db, pgstore.Options{Logger: log})
 }

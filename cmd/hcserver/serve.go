@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -63,15 +64,12 @@ func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 	if host, _, err := net.SplitHostPort(*adminAddr); err != nil || !isLoopback(host) {
 		return fail(fmt.Errorf("--admin-addr %q must be a loopback address", *adminAddr))
 	}
-	st, err := openDB(*db, log)
+	st, err := openDB(ctx, *data, *db, log)
 	if err != nil {
 		return fail(err)
 	}
-	srv, err := server.New(server.Config{Dir: *data, Logger: log, Store: st})
+	srv, err := server.New(ctx, server.Config{Dir: *data, Logger: log, Store: st})
 	if err != nil {
-		if st != nil {
-			st.Close()
-		}
 		return fail(err)
 	}
 	defer srv.Close()
@@ -103,8 +101,8 @@ func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 		go func() { errc <- pub.Serve(ln) }()
 	}
 	go func() { errc <- admin.Serve(adminLn) }()
-	store := "bbolt file " + *data + "/server.db"
-	if st != nil {
+	store := "bbolt file " + filepath.Join(*data, "server.db")
+	if *db != "" {
 		store = "PostgreSQL"
 	}
 	fmt.Fprintf(out, "serving scanners and the portal on %s://%s/ (trust list sequence %d; store: %s)\n", scheme, ln.Addr(), srv.TrustSeq(), store)

@@ -1,4 +1,4 @@
-package server
+package pgstore
 
 import (
 	"fmt"
@@ -8,12 +8,15 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/benchfig"
+	"hcscan/internal/pgtest"
 	"hcscan/protocol"
+	"hcscan/server"
+	"hcscan/server/storetest"
 )
 
-// BenchmarkServerIngestPG is BenchmarkServerIngest on the PostgreSQL
-// store: signed batches of 500 records (one in ten a provisional pass)
-// over real loopback HTTP from four scanners at once, into a real
+// BenchmarkServerIngestPG is boltstore's BenchmarkServerIngest on
+// PostgreSQL: signed batches of 500 records (one in ten a provisional
+// pass) over real loopback HTTP from four scanners at once, into a real
 // PostgreSQL server started for the benchmark with its durable settings
 // (fsync and synchronous commit on; unix socket). One iteration is a fixed
 // workload of 80 batches (40,000 records) spread over two days, so day
@@ -21,13 +24,14 @@ import (
 // timer; signing, sending, verifying, the shared nonce check, decoding,
 // checking and storing are timed.
 func BenchmarkServerIngestPG(b *testing.B) {
-	pg := startPostgres(b, true)
-	k := storeKind{name: "postgres", open: func(t testing.TB, cfg Config) Store { return openPG(t, pg.NewDatabase(t), cfg) }}
-	e := newEnvOn(b, k, nil)
+	pg := pgtest.Start(b, true)
+	e := storetest.NewEnv(b, func(t testing.TB, o storetest.Options) server.Store {
+		return openTest(t, pg.NewDatabase(t), o)
+	}, storetest.Options{})
 	const scanners, batches = 4, 80
-	devs := make([]*device, scanners)
+	devs := make([]*storetest.Device, scanners)
 	for i := range devs {
-		devs[i] = e.enroll(b, "bench institution", fmt.Sprintf("gate %d", i))
+		devs[i] = e.Enroll(b, "bench institution", fmt.Sprintf("gate %d", i))
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: scanners}}
 	var elapsed time.Duration
@@ -36,19 +40,19 @@ func BenchmarkServerIngestPG(b *testing.B) {
 	for it := 0; it < b.N; it++ {
 		b.StopTimer()
 		bodies := make([][]byte, batches)
-		start := e.clock.Now().Add(-30 * time.Hour)
+		start := e.Clock.Now().Add(-30 * time.Hour)
 		for i := range bodies {
 			d := devs[i%scanners]
 			recs := make([]healthcode.Record, protocol.MaxBatch)
 			for j := range recs {
-				recs[j] = newRecord(d, d.rep.Gate, "operator", start.Add(time.Duration(i*protocol.MaxBatch+j)*time.Second))
+				recs[j] = storetest.NewRecord(d, d.Rep.Gate, "operator", start.Add(time.Duration(i*protocol.MaxBatch+j)*time.Second))
 				recs[j].Provisional = j%10 == 0
 			}
-			bodies[i] = batchBody(b, recs)
+			bodies[i] = storetest.BatchBody(b, recs)
 		}
 		b.StartTimer()
 		t0 := time.Now()
-		err := sendBatches(e, devs, client, bodies, fmt.Sprintf("batch-%d", it), e.clock.Now)
+		err := storetest.SendBatches(e, devs, client, bodies, fmt.Sprintf("batch-%d", it), e.Clock.Now)
 		elapsed += time.Since(t0)
 		b.StopTimer()
 		if err != nil {
@@ -56,7 +60,7 @@ func BenchmarkServerIngestPG(b *testing.B) {
 		}
 		total += batches * protocol.MaxBatch
 	}
-	if n := e.countRecords(b, "bench institution"); n != total {
+	if n := e.CountRecords(b, "bench institution"); n != total {
 		b.Fatalf("%d records stored, want %d", n, total)
 	}
 	benchfig.Record(b, "server_ingest_pg_records_per_s", float64(total)/elapsed.Seconds(), "records/s")

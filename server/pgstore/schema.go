@@ -1,4 +1,4 @@
-package server
+package pgstore
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// pgMigrations are the PostgreSQL schema, one step per version; a step is
+// migrations are the PostgreSQL schema, one step per version; a step is
 // never changed once released, only new steps are added. migrate runs the
 // steps after the version in schema_version, each in its own transaction,
 // holding an advisory lock so that server processes starting together do
@@ -21,7 +21,7 @@ import (
 // making a partition each. A partitioned table cannot keep (device_id,
 // record_id) unique across partitions, so record_keys does, in the same
 // transaction as the record.
-var pgMigrations = []string{
+var migrations = []string{
 	1: `
 CREATE TABLE tokens (
 	hash        bytea PRIMARY KEY,
@@ -163,8 +163,8 @@ CREATE TABLE trust_state (
 `,
 }
 
-// pgMigrateLock is the advisory lock key of migrations ("hcscan" + 1).
-const pgMigrateLock = 0x6863736361_6e01
+// migrateLock is the advisory lock key of migrations ("hcscan" + 1).
+const migrateLock = 0x6863736361_6e01
 
 // migrate brings the schema to the newest version; it returns the version.
 func migrate(ctx context.Context, pool *pgxpool.Pool) (int, error) {
@@ -174,10 +174,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (int, error) {
 	}
 	defer conn.Release()
 	// A session lock: it must outlive the transactions of the steps.
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(pgMigrateLock)); err != nil {
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrateLock)); err != nil {
 		return 0, fmt.Errorf("migration lock: %w", err)
 	}
-	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", int64(pgMigrateLock))
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", int64(migrateLock))
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return 0, fmt.Errorf("schema_version: %w", err)
 	}
@@ -185,12 +185,12 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (int, error) {
 	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&have); err != nil {
 		return 0, fmt.Errorf("schema_version: %w", err)
 	}
-	if newest := len(pgMigrations) - 1; have > newest {
+	if newest := len(migrations) - 1; have > newest {
 		return have, fmt.Errorf("the database schema is version %d, newer than this server knows (%d): run a newer hcserver", have, newest)
 	}
-	for v := have + 1; v < len(pgMigrations); v++ {
+	for v := have + 1; v < len(migrations); v++ {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, pgMigrations[v]); err != nil {
+			if _, err := tx.Exec(ctx, migrations[v]); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, "INSERT INTO schema_version (version) VALUES ($1)", v)

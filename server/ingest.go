@@ -1,0 +1,257 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"hcscan/healthcode"
+	"hcscan/protocol"
+)
+
+// handleRecords stores a batch (POST /v1/records) and answers per record:
+// stored, duplicate or rejected with the reason.
+func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request, dev Device, body []byte) {
+	if !s.requireJSON(w, r) {
+		return
+	}
+	key := r.Header.Get(protocol.HeaderIdempotencyKey)
+	if len(key) > protocol.MaxIdempotencyKeyLen || strings.IndexFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) >= 0 {
+		s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, fmt.Sprintf("Idempotency-Key must be at most %d printable ASCII characters", protocol.MaxIdempotencyKeyLen))
+		return
+	}
+	batch, status, code, msg := decodeBatch(body, dev.ID)
+	if status != 0 {
+		s.fail(w, status, code, msg)
+		return
+	}
+	idem := IdempotencyKey{Key: key}
+	if key != "" {
+		idem.BodyHash = sha256.Sum256(body)
+	}
+	now := s.now()
+	results, replayed, err := s.store.Ingest(r.Context(), dev, batch, idem, now)
+	if errors.Is(err, ErrIdemConflict) {
+		s.fail(w, http.StatusUnprocessableEntity, protocol.ErrIdempotencyConflict, "Idempotency-Key "+strconv.Quote(key)+" was used for a different batch")
+		return
+	}
+	if err != nil {
+		s.log.Error("ingest", "device", dev.ID, "err", err)
+		w.Header().Set("Retry-After", "2")
+		s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, "could not store the batch; retry")
+		return
+	}
+	reply := protocol.RecordsReply{Results: results, ServerTime: now.UTC()}
+	for _, res := range results {
+		switch res.Status {
+		case protocol.Stored:
+			reply.Stored++
+		case protocol.Duplicate:
+			reply.Duplicate++
+		case protocol.Rejected:
+			reply.Rejected++
+		}
+	}
+	s.log.Debug("batch", "device", dev.ID, "stored", reply.Stored, "duplicate", reply.Duplicate, "rejected", reply.Rejected, "replayed", replayed)
+	s.writeJSON(w, http.StatusOK, reply)
+}
+
+// batchEnvelope reads the batch strictly but keeps each record's bytes, so
+// one bad record is rejected alone instead of blocking the whole outbox.
+type batchEnvelope struct {
+	Records []json.RawMessage `json:"records"`
+}
+
+// decodeBatch reads a batch body. The fast path decodes every record in
+// one strict pass; when that fails, the batch is read record by record so
+// that a bad record is rejected alone. A non-zero status refuses the batch.
+func decodeBatch(body []byte, signer string) (batch []IngestRecord, status int, code, msg string) {
+	var typed protocol.RecordBatch
+	if err := decodeStrict(body, &typed); err == nil {
+		if n := len(typed.Records); n == 0 || n > protocol.MaxBatch {
+			return batchSizeError(n)
+		}
+		raws := splitRecords(body, len(typed.Records))
+		batch = make([]IngestRecord, len(typed.Records))
+		for i := range typed.Records {
+			batch[i] = checkDecoded(typed.Records[i], signer)
+			if batch[i].Reject != "" {
+				continue
+			}
+			if raws != nil {
+				batch[i].Raw = raws[i]
+				continue
+			}
+			raw, err := json.Marshal(&typed.Records[i])
+			if err != nil {
+				batch[i].Reject = "record cannot be stored: " + err.Error()
+			}
+			batch[i].Raw = raw
+		}
+		return batch, 0, "", ""
+	}
+	var env batchEnvelope
+	if err := decodeStrict(body, &env); err != nil {
+		return nil, http.StatusBadRequest, protocol.ErrBadRequest, "record batch: " + err.Error()
+	}
+	if n := len(env.Records); n == 0 || n > protocol.MaxBatch {
+		return batchSizeError(n)
+	}
+	batch = make([]IngestRecord, len(env.Records))
+	for i, raw := range env.Records {
+		batch[i] = checkRecord(raw, signer)
+	}
+	return batch, 0, "", ""
+}
+
+// splitRecords finds the bytes of each record in a body that already
+// decoded as a valid batch of n records, so they are stored as sent
+// without encoding them again. It returns nil when the body is not the
+// plain shape {"records":[...]} (escaped or repeated keys), and the caller
+// encodes the decoded records instead.
+func splitRecords(body []byte, n int) [][]byte {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return nil
+	}
+	i = skipSpace(body, i+1)
+	const key = `"records"`
+	if !bytes.HasPrefix(body[i:], []byte(key)) {
+		return nil
+	}
+	i = skipSpace(body, i+len(key))
+	if i >= len(body) || body[i] != ':' {
+		return nil
+	}
+	i = skipSpace(body, i+1)
+	if i >= len(body) || body[i] != '[' {
+		return nil
+	}
+	i++
+	out := make([][]byte, 0, n)
+	for {
+		i = skipSpace(body, i)
+		if i >= len(body) {
+			return nil
+		}
+		if body[i] == ']' {
+			break
+		}
+		if body[i] == ',' {
+			i++
+			continue
+		}
+		end := valueEnd(body, i)
+		if end < 0 {
+			return nil
+		}
+		out = append(out, body[i:end])
+		i = end
+	}
+	if j := skipSpace(body, i+1); j >= len(body) || body[j] != '}' || len(out) != n {
+		return nil // another key follows: let encoding/json's reading stand
+	}
+	return out
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd is the index after the object or array starting at b[i]
+// (valid JSON assumed), or -1.
+func valueEnd(b []byte, i int) int {
+	if b[i] != '{' && b[i] != '[' {
+		return -1
+	}
+	depth, inString := 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+func batchSizeError(n int) (batch []IngestRecord, status int, code, msg string) {
+	if n == 0 {
+		return nil, http.StatusBadRequest, protocol.ErrBadRequest, "record batch: no records"
+	}
+	return nil, http.StatusRequestEntityTooLarge, protocol.ErrTooManyRecords, fmt.Sprintf("record batch: %d records, at most %d per batch", n, protocol.MaxBatch)
+}
+
+const (
+	maxFieldLen  = 128
+	maxSealedLen = 4 << 10
+)
+
+// checkRecord decodes one record strictly and checks it; a failure is a
+// per-record rejection with its reason.
+func checkRecord(raw json.RawMessage, signer string) IngestRecord {
+	var rec healthcode.Record
+	if err := decodeStrict(raw, &rec); err != nil {
+		var idOnly struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &idOnly)
+		return IngestRecord{ID: clip(idOnly.ID, 64), Reject: "malformed record: " + err.Error()}
+	}
+	in := checkDecoded(rec, signer)
+	if in.Reject == "" {
+		in.Raw = raw
+	}
+	return in
+}
+
+// checkDecoded checks what the server relies on in a record.
+func checkDecoded(rec healthcode.Record, signer string) IngestRecord {
+	in := IngestRecord{ID: clip(rec.ID, 64)}
+	if id, err := uuid.Parse(rec.ID); err != nil || id.String() != rec.ID {
+		in.Reject = "id is not a UUID in canonical lowercase form"
+		return in
+	}
+	switch {
+	case rec.DeviceID != signer:
+		in.Reject = fmt.Sprintf("device_id %q is not the signing device", clip(rec.DeviceID, 64))
+	case rec.Time.IsZero():
+		in.Reject = "time is missing"
+	case rec.Verdict == healthcode.VerdictNone:
+		in.Reject = "verdict is missing"
+	case !validField(rec.Institution) || !validField(rec.Gate) || !validField(rec.Operator) ||
+		!validField(rec.Name) || !validField(rec.IDMasked) || !validField(rec.Lang) || !validField(rec.ManualReason):
+		in.Reject = fmt.Sprintf("a text field is longer than %d bytes or holds a NUL", maxFieldLen)
+	case len(rec.Sealed) > maxSealedLen:
+		in.Reject = fmt.Sprintf("sealed data is larger than %d bytes", maxSealedLen)
+	}
+	if in.Reject == "" {
+		in.Record = rec
+	}
+	return in
+}
+
+func validField(s string) bool { return len(s) <= maxFieldLen && !strings.ContainsRune(s, 0) }

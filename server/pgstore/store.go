@@ -1,0 +1,132 @@
+// Package pgstore is the server's store (server.Store) on PostgreSQL, for a
+// province: any number of stateless server processes in front of one
+// database. Each entity has its own file here (token.go, device.go,
+// record.go, ...), as in boltstore; schema.go holds the migrations.
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	gosync "sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"hcscan/server"
+)
+
+// Store is the server.Store on PostgreSQL, for a province: any number of
+// stateless server processes (server.New on a Store with the same URL) in
+// front of one database. Everything they must agree on is in tables:
+// records (partitioned by day), devices, tokens, status, alerts,
+// idempotency answers, the request-nonce replay cache, portal sessions,
+// the audit list and the trust list served. See migrations for the
+// schema.
+type Store struct {
+	pool          *pgxpool.Pool
+	log           *slog.Logger
+	statusHistory int64
+	// days holds the names of day partitions known to exist.
+	days gosync.Map
+	// now is the clock deciding which days get their own partition.
+	now func() time.Time
+}
+
+// Options configure Open.
+type Options struct {
+	// StatusHistory is how many status changes are kept for deltas
+	// (default 1,000,000); older `since` values get 410 and a snapshot.
+	StatusHistory int
+	Logger        *slog.Logger
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// callTimeout bounds one store call (see bound).
+const callTimeout = 30 * time.Second
+
+// Open connects to PostgreSQL (a URL such as
+// postgres://user@host/db?sslmode=verify-full, or key=value settings) and
+// brings the schema up to date.
+func Open(ctx context.Context, url string, o Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.StatusHistory <= 0 {
+		o.StatusHistory = 1_000_000
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	v, err := migrate(ctx, pool)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: migrate: %w", err)
+	}
+	o.Logger.Info("postgres store open", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database, "schema_version", v)
+	return &Store{pool: pool, log: o.Logger, statusHistory: int64(o.StatusHistory), now: o.Now}, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Prune drops idempotency answers older than idemBefore, and the sessions
+// and nonces that expired by now.
+func (s *Store) Prune(ctx context.Context, idemBefore, now time.Time) error {
+	ctx, cancel := bound(ctx)
+	defer cancel()
+	for _, q := range []struct {
+		sql string
+		arg time.Time
+	}{
+		{`DELETE FROM idempotency WHERE created < $1`, idemBefore},
+		{`DELETE FROM sessions WHERE expires < $1`, now},
+		{`DELETE FROM nonces WHERE forget < $1`, now},
+	} {
+		if _, err := s.pool.Exec(ctx, q.sql, q.arg); err != nil {
+			return fmt.Errorf("prune: %w", err)
+		}
+	}
+	return nil
+}
+
+// bound gives one store call at most callTimeout within the caller's ctx:
+// a stalled database fails the request instead of holding it, and a
+// request that ends (its client gone) cancels the query.
+func bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, callTimeout)
+}
+
+// tx runs fn in one transaction.
+func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	ctx, cancel := bound(ctx)
+	defer cancel()
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+var _ server.Store = (*Store)(nil)
