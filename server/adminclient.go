@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,7 +28,13 @@ const (
 )
 
 // NewAdminSecret makes a random secret for AdminHandler.
-func NewAdminSecret() string { return randomText(32) }
+func NewAdminSecret() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
 
 // WriteAdminFiles publishes the admin address and secret in dir.
 func WriteAdminFiles(dir, addr, secret string) error {

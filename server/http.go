@@ -14,8 +14,15 @@ import (
 	"hcscan/protocol"
 )
 
-// Handler serves the scanner API (/v1/) and the portal (/portal/).
-func (s *Server) Handler() http.Handler {
+// Pages are web pages served beside the scanner API: the institution
+// portal (package server/portal) adds its routes under /portal/.
+type Pages interface {
+	Routes(mux *http.ServeMux)
+}
+
+// Handler serves the scanner API (/v1/) and pages (nil: none), with the
+// server time on every response.
+func (s *Server) Handler(pages Pages) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/enroll", s.method(http.MethodPost, s.handleEnroll))
 	mux.HandleFunc("/v1/trust-list", s.method(http.MethodGet, s.signed(0, s.handleTrustList)))
@@ -25,7 +32,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, protocol.ErrNotFound, "no such endpoint: "+r.URL.Path)
 	})
-	s.portalRoutes(mux)
+	if pages != nil {
+		pages.Routes(mux)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/" {
 			http.Redirect(w, r, "/portal/", http.StatusSeeOther)

@@ -133,7 +133,7 @@ func TestNewNeedsAStore(t *testing.T) {
 // seconds; shortened here).
 func TestSlowClientsAreCutOff(t *testing.T) {
 	e := newEnv(t)
-	hs := server.NewHTTPServer("127.0.0.1:0", storetest.Handler(e.Srv), slog.New(slog.DiscardHandler))
+	hs := server.NewHTTPServer("127.0.0.1:0", storetest.Handler(t, e.Srv), slog.New(slog.DiscardHandler))
 	if hs.ReadHeaderTimeout == 0 || hs.ReadTimeout == 0 || hs.WriteTimeout == 0 || hs.IdleTimeout == 0 || hs.MaxHeaderBytes == 0 {
 		t.Fatalf("NewHTTPServer leaves a timeout or limit unset: %+v", hs)
 	}

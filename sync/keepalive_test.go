@@ -61,7 +61,7 @@ func dyingKeepAlive(t *testing.T, h http.Handler) (*httptest.Server, *int) {
 // seen), so the sync succeeds and every record is on the server once.
 func TestDroppedKeepAliveDoesNotFailSync(t *testing.T) {
 	w := newWorld(t)
-	hs, dropped := dyingKeepAlive(t, w.srv.Handler())
+	hs, dropped := dyingKeepAlive(t, w.srv.Handler(nil))
 	st := w.scanner(hs.URL)
 	ids := fill(t, st, 1200)
 	c := newClient(t, st, Options{BatchSize: 100, InFlight: 1})

@@ -207,7 +207,7 @@ func TestStatusDeltaSnapshotAndLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewServer(srv.Handler(nil))
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	w := &world{t: t, dir: dir, srv: srv, hs: hs, URL: hs.URL}
 	st := w.scanner(w.URL)
@@ -353,7 +353,7 @@ func TestClockOffsetMeasuredAndStaleTimeCorrected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewServer(srv.Handler(nil))
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	w := &world{t: t, dir: dir, srv: srv, hs: hs, URL: hs.URL}
 	st := w.scanner(hs.URL)

@@ -50,7 +50,7 @@ func startWorld(t testing.TB, dir string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewServer(srv.Handler(nil))
 	w := &world{t: t, dir: dir, srv: srv, hs: hs, URL: hs.URL}
 	t.Cleanup(func() {
 		hs.Close()

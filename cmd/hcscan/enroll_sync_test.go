@@ -36,7 +36,7 @@ func provinceOnLoopback(t *testing.T) (*server.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewServer(srv.Handler(nil))
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	return srv, hs.URL
 }

@@ -18,6 +18,7 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/server"
+	"hcscan/server/portal"
 )
 
 func init() {
@@ -90,7 +91,13 @@ func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 	}
 	defer server.RemoveAdminFiles(*data)
 
-	pub := server.NewHTTPServer(ln.Addr().String(), srv.Handler(), log)
+	site, err := portal.New(portal.Config{Store: srv.Store(), Province: srv, Logger: log, Now: srv.Now})
+	if err != nil {
+		ln.Close()
+		adminLn.Close()
+		return fail(err)
+	}
+	pub := server.NewHTTPServer(ln.Addr().String(), srv.Handler(site), log)
 	admin := server.NewHTTPServer(adminLn.Addr().String(), srv.AdminHandler(secret), log)
 	errc := make(chan error, 2)
 	scheme := "http"

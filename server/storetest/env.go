@@ -19,6 +19,7 @@ import (
 	"hcscan/healthcode"
 	"hcscan/protocol"
 	"hcscan/server"
+	"hcscan/server/portal"
 )
 
 // Clock is a settable clock shared by a test server, its store and the
@@ -61,7 +62,7 @@ func NewEnv(t testing.TB, open Open, o Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{Dir: dir, Srv: s, HTTP: httptest.NewServer(Handler(s)), Clock: c}
+	e := &Env{Dir: dir, Srv: s, HTTP: httptest.NewServer(Handler(t, s)), Clock: c}
 	t.Cleanup(func() {
 		e.HTTP.Close()
 		e.Srv.Close()
@@ -78,7 +79,7 @@ func NewTwin(t testing.TB, e *Env, st server.Store) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	twin := &Env{Dir: e.Dir, Srv: s, HTTP: httptest.NewServer(Handler(s)), Clock: e.Clock}
+	twin := &Env{Dir: e.Dir, Srv: s, HTTP: httptest.NewServer(Handler(t, s)), Clock: e.Clock}
 	t.Cleanup(func() {
 		twin.HTTP.Close()
 		twin.Srv.Close()
@@ -86,8 +87,15 @@ func NewTwin(t testing.TB, e *Env, st server.Store) *Env {
 	return twin
 }
 
-// Handler is what the server serves: the scanner API and the portal.
-func Handler(s *server.Server) http.Handler { return s.Handler() }
+// Handler is what `hcserver serve` serves: the scanner API and the portal.
+func Handler(t testing.TB, s *server.Server) http.Handler {
+	t.Helper()
+	p, err := portal.New(portal.Config{Store: s.Store(), Province: s, Now: s.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Handler(p)
+}
 
 // Device is a scanner enrolled with a test server.
 type Device struct {
