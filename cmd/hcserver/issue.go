@@ -1,24 +1,24 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/internal/qrimage"
 	"hcscan/server"
 )
 
-func init() {
-	register("issue", "issue a test code: `hcserver issue --dir D --colour green --name 张三 --id 1101...`", runIssue)
-}
-
-func runIssue(args []string) int {
-	fs := flag.NewFlagSet("issue", flag.ContinueOnError)
+// runIssue is `hcserver issue`: a test code signed by a region's issuer key,
+// printed (and drawn as a PNG) as a citizen's phone or paper would show it.
+func runIssue(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcserver", "issue", stderr)
 	dir := fs.String("dir", "", "the keys directory made by `hcserver keys init`")
 	colour := fs.String("colour", "green", "green, yellow or red")
 	fs.StringVar(colour, "color", "green", "same as --colour")
@@ -31,47 +31,43 @@ func runIssue(args []string) int {
 	pngPath := fs.String("png", "", "also write the QR code image to this PNG file")
 	dynamic := fs.Bool("dynamic", false, "print a live presentation (HCP1) signed by a new holder key, as a phone shows it")
 	holderOut := fs.String("holder-key", "", "with --dynamic: write the holder's private key seed (hex) to this file, mode 0600")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	fail := func(err error) int {
-		fmt.Fprintln(os.Stderr, "hcserver issue:", err)
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *dir == "" || *name == "" || *id == "" {
-		return fail(fmt.Errorf("--dir, --name and --id are required"))
+		return usage(fmt.Errorf("--dir, --name and --id are required"))
 	}
 	c, err := healthcode.ParseColour(*colour)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	if !healthcode.ValidLanguage(*lang) {
-		return fail(fmt.Errorf("--lang %q: choose one of %v", *lang, healthcode.Languages))
+		return usage(fmt.Errorf("--lang %q: choose one of %v", *lang, healthcode.Languages))
 	}
 	if *expires <= 0 || *expires > healthcode.MaxValidity {
-		return fail(fmt.Errorf("--expires %s: must be more than 0 and at most 72h", *expires))
+		return usage(fmt.Errorf("--expires %s: must be more than 0 and at most 72h", *expires))
 	}
 	r, err := healthcode.ParseRegion(*region)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	at := time.Now()
 	if *issuedAt != "" {
 		if at, err = time.Parse(time.RFC3339, *issuedAt); err != nil {
-			return fail(fmt.Errorf("--issued-at: %w", err))
+			return usage(fmt.Errorf("--issued-at: %w", err))
 		}
 	}
 	keys, err := server.LoadKeys(*dir)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	issuer, err := keys.Issuer(r)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	claims, err := healthcode.NewClaims(rand.Reader, r, c, *name, *id, *lang, at, *expires)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	var holder ed25519.PrivateKey
 	if *dynamic {
@@ -80,23 +76,23 @@ func runIssue(args []string) int {
 	}
 	text, err := issuer.Issue(rand.Reader, claims)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	if *dynamic {
 		if text, err = healthcode.Present(text, holder, time.Now()); err != nil {
-			return fail(err)
+			return usage(err)
 		}
 		if *holderOut != "" {
 			if err := os.WriteFile(*holderOut, fmt.Appendf(nil, "%x\n", holder.Seed()), 0o600); err != nil {
-				return fail(err)
+				return usage(err)
 			}
 		}
 	}
 	if *pngPath != "" {
 		if err := qrimage.WritePNG(*pngPath, text, 4); err != nil {
-			return fail(err)
+			return usage(err)
 		}
 	}
-	fmt.Println(text)
-	return exitOK
+	fmt.Fprintln(stdout, text)
+	return nil
 }

@@ -1,59 +1,57 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
-	"flag"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/server"
 )
 
-func init() {
-	register("keys", "make the province's keys: `hcserver keys init --dir D`", runKeys)
-}
-
-func runKeys(args []string) int {
-	if len(args) == 0 || args[0] != "init" {
-		fmt.Fprintln(os.Stderr, "usage: hcserver keys init --dir DIR [--regions 110000,310000,...]")
-		return exitUsage
-	}
-	fs := flag.NewFlagSet("keys init", flag.ContinueOnError)
+// runKeys is `hcserver keys init`: a new key directory and its trust list.
+func runKeys(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcserver", "keys init", stderr)
 	dir := fs.String("dir", "", "directory for the keys (created, mode 0700)")
 	regions := fs.String("regions", joinRegions(server.DefaultRegions), "issuing provinces, GB/T 2260 codes separated by commas")
-	if err := fs.Parse(args[1:]); err != nil {
-		return exitUsage
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: hcserver keys init --dir DIR [--regions 110000,310000,...]")
+		fs.PrintDefaults()
+	}
+	args, err := subcommand(fs, "init", args)
+	if err != nil {
+		return err
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *dir == "" {
-		fmt.Fprintln(os.Stderr, "hcserver keys init: --dir is required")
-		return exitUsage
+		return usage(fmt.Errorf("--dir is required"))
 	}
 	var rs []healthcode.Region
 	for _, s := range strings.Split(*regions, ",") {
 		r, err := healthcode.ParseRegion(strings.TrimSpace(s))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "hcserver keys init:", err)
-			return exitUsage
+			return usage(err)
 		}
 		rs = append(rs, r.Province())
 	}
 	k, err := server.InitKeys(*dir, rs)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hcserver keys init:", err)
-		return exitUsage
+		return usage(err)
 	}
 	if _, err := writeTrustList(k); err != nil {
-		fmt.Fprintln(os.Stderr, "hcserver keys init:", err)
-		return exitUsage
+		return usage(err)
 	}
-	fmt.Printf("keys written to %s (private keys mode 0600)\n", *dir)
-	fmt.Printf("issuers: %s\n", joinRegions(k.Regions()))
-	fmt.Printf("root key fingerprint (scanners pin this): %s\n", healthcode.Fingerprint(k.Root.Public().(ed25519.PublicKey)))
-	fmt.Printf("trust list: %s/trust.json\n", *dir)
-	fmt.Printf("sealing key for manual entries: %s/seal.pub (scanners get it at enrolment; seal.key opens them)\n", *dir)
-	return exitOK
+	fmt.Fprintf(stdout, "keys written to %s (private keys mode 0600)\n", *dir)
+	fmt.Fprintf(stdout, "issuers: %s\n", joinRegions(k.Regions()))
+	fmt.Fprintf(stdout, "root key fingerprint (scanners pin this): %s\n", healthcode.Fingerprint(k.Root.Public().(ed25519.PublicKey)))
+	fmt.Fprintf(stdout, "trust list: %s/trust.json\n", *dir)
+	fmt.Fprintf(stdout, "sealing key for manual entries: %s/seal.pub (scanners get it at enrolment; seal.key opens them)\n", *dir)
+	return nil
 }
 
 func joinRegions(rs []healthcode.Region) string {

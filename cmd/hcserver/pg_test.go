@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/internal/pgtest"
 )
 
@@ -78,7 +79,7 @@ func TestServeOnPostgres(t *testing.T) {
 	if c := liveColour(t, urlB, rep, key, healthcode.CodeHash{1}); c != healthcode.ColourUnknown {
 		t.Errorf("unknown code after the first process died: %v", c)
 	}
-	if _, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--db", "host=/nonexistent dbname=x", "--institution", "x", "--portal"); code != exitUsage || !strings.Contains(stderr, "postgres") {
+	if _, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--db", "host=/nonexistent dbname=x", "--institution", "x", "--portal"); code != cli.ExitUsage || !strings.Contains(stderr, "postgres") {
 		t.Errorf("unreachable database: %d %q", code, stderr)
 	}
 }

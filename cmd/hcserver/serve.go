@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,25 +16,17 @@ import (
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/server"
 	"hcscan/server/portal"
 )
 
-func init() {
-	register("serve", "run the provincial server: `hcserver serve --data D --addr 127.0.0.1:8080 [--db postgres://...]`", runServe)
-}
-
-func runServe(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return serve(ctx, args, os.Stdout, os.Stderr)
-}
-
-// serve runs until ctx ends; it prints the addresses it listens on to out
-// (useful with port 0) and logs to errOut.
-func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(errOut)
+// runServe is `hcserver serve`: the provincial server until ctx ends
+// (SIGINT or SIGTERM), then a graceful shutdown; SIGHUP reloads the keys.
+// It prints the addresses it listens on to stdout (useful with port 0) and
+// logs to stderr.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcserver", "serve", stderr)
 	data := fs.String("data", "", "data directory: the keys (`hcserver keys init --dir D`) and server.db (unless --db)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address for scanners and the portal (host:port; port 0 picks one)")
 	adminAddr := fs.String("admin-addr", "127.0.0.1:0", "loopback address for `hcserver token` and `hcserver status set` while serving")
@@ -43,51 +34,47 @@ func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 	key := fs.String("tls-key", "", "TLS private key (PEM)")
 	db := dbFlag(fs)
 	verbose := fs.Bool("v", false, "log every batch")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	fail := func(err error) int {
-		fmt.Fprintln(errOut, "hcserver serve:", err)
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *data == "" {
-		return fail(errors.New("--data is required"))
+		return usage(errors.New("--data is required"))
 	}
 	if (*cert == "") != (*key == "") {
-		return fail(errors.New("--tls-cert and --tls-key go together"))
+		return usage(errors.New("--tls-cert and --tls-key go together"))
 	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	if host, _, err := net.SplitHostPort(*adminAddr); err != nil || !isLoopback(host) {
-		return fail(fmt.Errorf("--admin-addr %q must be a loopback address", *adminAddr))
+		return usage(fmt.Errorf("--admin-addr %q must be a loopback address", *adminAddr))
 	}
 	st, err := openDB(ctx, *data, *db, log)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	srv, err := server.New(ctx, server.Config{Dir: *data, Logger: log, Store: st})
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	adminLn, err := net.Listen("tcp", *adminAddr)
 	if err != nil {
 		ln.Close()
-		return fail(err)
+		return usage(err)
 	}
 	secret := server.NewAdminSecret()
 	if err := server.WriteAdminFiles(*data, adminLn.Addr().String(), secret); err != nil {
 		ln.Close()
 		adminLn.Close()
-		return fail(err)
+		return usage(err)
 	}
 	defer server.RemoveAdminFiles(*data)
 
@@ -95,7 +82,7 @@ func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 	if err != nil {
 		ln.Close()
 		adminLn.Close()
-		return fail(err)
+		return usage(err)
 	}
 	pub := server.NewHTTPServer(ln.Addr().String(), srv.Handler(site), log)
 	admin := server.NewHTTPServer(adminLn.Addr().String(), srv.AdminHandler(secret), log)
@@ -112,14 +99,14 @@ func serve(ctx context.Context, args []string, out, errOut io.Writer) int {
 	if *db != "" {
 		store = "PostgreSQL"
 	}
-	fmt.Fprintf(out, "serving scanners and the portal on %s://%s/ (trust list sequence %d; store: %s)\n", scheme, ln.Addr(), srv.TrustSeq(), store)
-	fmt.Fprintf(out, "admin API on http://%s (loopback; secret in %s)\n", adminLn.Addr(), *data)
-	fmt.Fprintf(out, "root key fingerprint (scanners pin this): %s\n", healthcode.Fingerprint(srv.Keys().Root.Public().(ed25519.PublicKey)))
+	fmt.Fprintf(stdout, "serving scanners and the portal on %s://%s/ (trust list sequence %d; store: %s)\n", scheme, ln.Addr(), srv.TrustSeq(), store)
+	fmt.Fprintf(stdout, "admin API on http://%s (loopback; secret in %s)\n", adminLn.Addr(), *data)
+	fmt.Fprintf(stdout, "root key fingerprint (scanners pin this): %s\n", healthcode.Fingerprint(srv.Keys().Root.Public().(ed25519.PublicKey)))
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	code := exitOK
+	var failed error
 loop:
 	for {
 		select {
@@ -131,18 +118,18 @@ loop:
 			}
 		case err := <-errc:
 			if !errors.Is(err, http.ErrServerClosed) {
-				fmt.Fprintln(errOut, "hcserver serve:", err)
-				code = exitUsage
+				failed = usage(err)
 			}
 			break loop
 		}
 	}
+	// ctx has ended: requests in flight get 10 s to finish.
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	pub.Shutdown(shutdown)
 	admin.Shutdown(shutdown)
 	log.Info("server stopped")
-	return code
+	return failed
 }
 
 func isLoopback(host string) bool {

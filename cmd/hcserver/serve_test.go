@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/protocol"
 )
 
@@ -113,7 +114,7 @@ func TestServeTokenStatus(t *testing.T) {
 		t.Errorf("live colour of h2 %v, want red", c)
 	}
 	_, stderr, code = run(t, "", "hcserver", "status", "set", "--data", data, "--code-hash", "xyz", "--colour", "red")
-	if code != exitUsage || stderr == "" {
+	if code != cli.ExitUsage || stderr == "" {
 		t.Errorf("bad hash: %d %q", code, stderr)
 	}
 	portal, _, code := run(t, "", "hcserver", "token", "--data", data, "--institution", "第一中学", "--portal")
@@ -143,13 +144,13 @@ func TestServeTokenStatus(t *testing.T) {
 
 func TestServeRefusesBadFlags(t *testing.T) {
 	data := t.TempDir()
-	if _, stderr, code := run(t, "", "hcserver", "serve", "--data", data, "--addr", "127.0.0.1:0"); code != exitUsage || !strings.Contains(stderr, "keys init") {
+	if _, stderr, code := run(t, "", "hcserver", "serve", "--data", data, "--addr", "127.0.0.1:0"); code != cli.ExitUsage || !strings.Contains(stderr, "keys init") {
 		t.Errorf("serve without keys: %d %q", code, stderr)
 	}
-	if _, stderr, code := run(t, "", "hcserver", "serve", "--data", data, "--admin-addr", "0.0.0.0:0"); code != exitUsage || !strings.Contains(stderr, "loopback") {
+	if _, stderr, code := run(t, "", "hcserver", "serve", "--data", data, "--admin-addr", "0.0.0.0:0"); code != cli.ExitUsage || !strings.Contains(stderr, "loopback") {
 		t.Errorf("public admin address: %d %q", code, stderr)
 	}
-	if _, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--institution", "x"); code != exitUsage || !strings.Contains(stderr, "--gate") {
+	if _, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--institution", "x"); code != cli.ExitUsage || !strings.Contains(stderr, "--gate") {
 		t.Errorf("token without gate: %d %q", code, stderr)
 	}
 }

@@ -3,72 +3,73 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/server"
 )
 
-func init() {
-	register("status", "change codes' colours: `hcserver status set --data D --code-hash H --colour red`", runStatus)
+// statusCommand is `hcserver status set`: colour changes, as the provincial
+// database would send them, from flags or from the lines of a file (- for
+// stdin).
+func statusCommand(stdin io.Reader) func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		return setStatus(ctx, args, stdin, stdout, stderr)
+	}
 }
 
-func runStatus(args []string) int { return status(args, os.Stdin, os.Stdout, os.Stderr) }
-
-func status(args []string, in io.Reader, out, errOut io.Writer) int {
-	if len(args) == 0 || args[0] != "set" {
-		fmt.Fprintln(errOut, "usage: hcserver status set --data DIR (--code-hash H --colour red|yellow|green | --file F)")
-		return exitUsage
-	}
-	fs := flag.NewFlagSet("status set", flag.ContinueOnError)
-	fs.SetOutput(errOut)
+func setStatus(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcserver", "status set", stderr)
 	data := fs.String("data", "", "data directory of the server (keys and server.db)")
 	hash := fs.String("code-hash", "", "the code hash (32 hex digits) as scanners record it")
 	colour := fs.String("colour", "", "the new colour: green, yellow or red")
 	file := fs.String("file", "", "a file of lines `HASH COLOUR` (# comments; - for standard input)")
 	db := dbFlag(fs)
-	if err := fs.Parse(args[1:]); err != nil {
-		return exitUsage
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: hcserver status set --data DIR (--code-hash H --colour red|yellow|green | --file F)")
+		fs.PrintDefaults()
+	}
+	args, err := subcommand(fs, "set", args)
+	if err != nil {
+		return err
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *data == "" {
-		fmt.Fprintln(errOut, "hcserver status set: --data is required")
-		return exitUsage
+		return usage(errors.New("--data is required"))
 	}
 	var changes []server.StatusChange
 	switch {
 	case *file != "" && (*hash != "" || *colour != ""):
-		fmt.Fprintln(errOut, "hcserver status set: give --file or --code-hash/--colour, not both")
-		return exitUsage
+		return usage(errors.New("give --file or --code-hash/--colour, not both"))
 	case *file != "":
-		r := in
+		r := stdin
 		if *file != "-" {
 			f, err := os.Open(*file)
 			if err != nil {
-				fmt.Fprintln(errOut, "hcserver status set:", err)
-				return exitUsage
+				return usage(err)
 			}
 			defer f.Close()
 			r = f
 		}
-		var err error
 		if changes, err = readStatusChanges(r, *file); err != nil {
-			fmt.Fprintln(errOut, "hcserver status set:", err)
-			return exitUsage
+			return usage(err)
 		}
 	default:
 		ch, err := parseStatusChange(*hash, *colour)
 		if err != nil {
-			fmt.Fprintln(errOut, "hcserver status set:", err)
-			return exitUsage
+			return usage(err)
 		}
 		changes = []server.StatusChange{ch}
 	}
 	var rep server.AdminStatusReply
-	err := withServer(context.Background(), *data, *db, func(ctx context.Context, s *server.Server) error {
+	err = withServer(ctx, *data, *db, func(ctx context.Context, s *server.Server) error {
 		var err error
 		rep.Seq, rep.Alerts, err = s.SetStatus(ctx, changes)
 		return err
@@ -76,11 +77,10 @@ func status(args []string, in io.Reader, out, errOut io.Writer) int {
 		return server.AdminCall(ctx, *data, server.AdminPathStatus, server.AdminStatusRequest{Changes: changes}, &rep)
 	})
 	if err != nil {
-		fmt.Fprintln(errOut, "hcserver status set:", err)
-		return exitUsage
+		return usage(err)
 	}
-	fmt.Fprintf(out, "%d codes set; status sequence %d; %d provisional passes flagged\n", len(changes), rep.Seq, rep.Alerts)
-	return exitOK
+	fmt.Fprintf(stdout, "%d codes set; status sequence %d; %d provisional passes flagged\n", len(changes), rep.Seq, rep.Alerts)
+	return nil
 }
 
 func parseStatusChange(hash, colour string) (server.StatusChange, error) {

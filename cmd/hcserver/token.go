@@ -2,46 +2,36 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 
+	"hcscan/internal/cli"
 	"hcscan/server"
 )
 
-func init() {
-	register("token", "make an enrolment token (`--institution I --gate G`) or a portal login (`--portal`)", runToken)
-}
-
-func runToken(args []string) int { return token(args, os.Stdout, os.Stderr) }
-
-// token prints the token alone on out, so scripts can capture it.
-func token(args []string, out, errOut io.Writer) int {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	fs.SetOutput(errOut)
+// runToken is `hcserver token`: an enrolment token or a portal login,
+// printed alone on stdout so scripts can capture it.
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcserver", "token", stderr)
 	data := fs.String("data", "", "data directory of the server (keys and server.db)")
 	inst := fs.String("institution", "", "the institution the token is for")
 	gate := fs.String("gate", "", "the gate a scanner enrolled with this token stands at")
 	portal := fs.Bool("portal", false, "make a portal login token for the institution instead of an enrolment token")
 	tracing := fs.Bool("tracing", false, "make a portal login for provincial tracing staff: it may also open the sealed identities of manual entries (audited)")
 	db := dbFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	switch {
 	case *data == "":
-		fmt.Fprintln(errOut, "hcserver token: --data is required")
-		return exitUsage
+		return usage(errors.New("--data is required"))
 	case *inst == "":
-		fmt.Fprintln(errOut, "hcserver token: --institution is required")
-		return exitUsage
+		return usage(errors.New("--institution is required"))
 	case *portal && *tracing:
-		fmt.Fprintln(errOut, "hcserver token: give --portal or --tracing, not both")
-		return exitUsage
+		return usage(errors.New("give --portal or --tracing, not both"))
 	case !*portal && !*tracing && *gate == "":
-		fmt.Fprintln(errOut, "hcserver token: --gate is required for an enrolment token (or use --portal or --tracing)")
-		return exitUsage
+		return usage(errors.New("--gate is required for an enrolment token (or use --portal or --tracing)"))
 	}
 	req := server.AdminTokenRequest{Kind: server.TokenEnroll, Institution: *inst, Gate: *gate}
 	if *portal {
@@ -51,7 +41,7 @@ func token(args []string, out, errOut io.Writer) int {
 		req.Kind, req.Gate = server.TokenTracing, ""
 	}
 	var text string
-	err := withServer(context.Background(), *data, *db, func(ctx context.Context, s *server.Server) error {
+	err := withServer(ctx, *data, *db, func(ctx context.Context, s *server.Server) error {
 		t, _, err := s.NewToken(ctx, req.Kind, req.Institution, req.Gate)
 		text = t
 		return err
@@ -62,9 +52,8 @@ func token(args []string, out, errOut io.Writer) int {
 		return err
 	})
 	if err != nil {
-		fmt.Fprintln(errOut, "hcserver token:", err)
-		return exitUsage
+		return usage(err)
 	}
-	fmt.Fprintln(out, text)
-	return exitOK
+	fmt.Fprintln(stdout, text)
+	return nil
 }

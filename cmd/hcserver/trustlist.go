@@ -1,43 +1,40 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/server"
 )
 
-func init() {
-	register("trust-list", "write the signed trust list: `hcserver trust-list --dir D`", runTrustList)
-}
-
-func runTrustList(args []string) int {
-	fs := flag.NewFlagSet("trust-list", flag.ContinueOnError)
+// runTrustList is `hcserver trust-list`: the signed list of the issuer keys
+// in a key directory, with the next sequence.
+func runTrustList(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcserver", "trust-list", stderr)
 	dir := fs.String("dir", "", "the keys directory made by `hcserver keys init`")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *dir == "" {
-		fmt.Fprintln(os.Stderr, "hcserver trust-list: --dir is required")
-		return exitUsage
+		return usage(fmt.Errorf("--dir is required"))
 	}
 	k, err := server.LoadKeys(*dir)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hcserver trust-list:", err)
-		return exitUsage
+		return usage(err)
 	}
 	tl, err := writeTrustList(k)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hcserver trust-list:", err)
-		return exitUsage
+		return usage(err)
 	}
-	fmt.Printf("%s: sequence %d, %d issuers\n", filepath.Join(*dir, "trust.json"), tl.Seq, len(tl.Issuers))
-	return exitOK
+	fmt.Fprintf(stdout, "%s: sequence %d, %d issuers\n", filepath.Join(*dir, "trust.json"), tl.Seq, len(tl.Issuers))
+	return nil
 }
 
 // writeTrustList signs the list of every issuer key in the directory, with
