@@ -115,6 +115,13 @@ func (s *Store) Count() (int, error) {
 	return int(n), err
 }
 
+// DayStart is the start of the local day (Options.Location) holding t: the
+// day that Day counts, and the one "today's records" lists.
+func (s *Store) DayStart(t time.Time) time.Time {
+	l := t.In(s.opts.Location)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, s.opts.Location)
+}
+
 // Today is the tally of the local day (Options.Location) of Options.Now.
 func (s *Store) Today() (healthcode.Tally, error) { return s.Day(s.opts.Now()) }
 

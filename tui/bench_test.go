@@ -1,4 +1,4 @@
-package tui
+package tui_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/benchfig"
+	"hcscan/tui"
 )
 
 // markWriter is the terminal of the benchmarks: it tells when a frame
@@ -44,29 +45,29 @@ func (w *markWriter) await(text string) <-chan struct{} {
 	return w.hit
 }
 
-// benchProgram runs the real screen (real store, real verification) as
-// hcscan run does (tui.Immediate), output to a terminal stand-in.
-func benchProgram(b *testing.B, adjust func(*Settings)) (*tea.Program, *markWriter, *world, testStore) {
+// benchProgram runs the real screen (real store, the production adapters)
+// as hcscan run does (tui.Immediate), output to a terminal stand-in.
+func benchProgram(b *testing.B, adjust func(*tui.Settings)) (*tea.Program, *markWriter, *world, *scanner) {
 	b.Helper()
 	w := newWorld(b)
 	w.fetched = time.Now()
-	st := openTestStore(b, time.Now)
 	set := testSettings("zh")
 	if adjust != nil {
 		adjust(&set)
 	}
-	m := New(context.Background(), Deps{Store: st, Verify: w.verify}, set)
+	sc := w.openScanner(b, time.Now, set.Policy)
+	m := tui.New(context.Background(), sc.deps(nil), set)
 	out := &markWriter{}
 	// As hcscan run draws: the screen's own change-driven drawing.
-	p := tea.NewProgram(NewImmediate(m, out), tea.WithoutRenderer(), tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutSignals())
+	p := tea.NewProgram(tui.NewImmediate(m, out), tea.WithoutRenderer(), tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutSignals())
 	done := make(chan struct{})
 	go func() { defer close(done); _, _ = p.Run() }()
 	b.Cleanup(func() { p.Quit(); <-done })
 	p.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
-	ready := out.await(tr("zh", "ready.hint"))
-	p.Send(signedInMsg{operator: "王芳"})
+	ready := out.await(text("zh", "ready.hint"))
+	p.Send(tui.SignedIn("王芳"))
 	<-ready
-	return p, out, w, st
+	return p, out, w, sc
 }
 
 // BenchmarkScreenVerdict measures a scan's arrival (as the camera feed
@@ -74,7 +75,7 @@ func benchProgram(b *testing.B, adjust func(*Settings)) (*tea.Program, *markWrit
 // the policy, the update and the drawing, at the gate's 80×24. Each person
 // has a distinct name, whose appearance on the terminal marks the verdict.
 func BenchmarkScreenVerdict(b *testing.B) {
-	p, out, w, st := benchProgram(b, func(s *Settings) { s.Policy.TakeTemperature = false; s.AutoNext = time.Minute })
+	p, out, w, sc := benchProgram(b, func(s *tui.Settings) { s.Policy.TakeTemperature = false; s.AutoNext = time.Minute })
 	is := w.issuer
 	lat := make([]time.Duration, 0, b.N)
 	for i := 0; i < b.N; i++ {
@@ -91,11 +92,11 @@ func BenchmarkScreenVerdict(b *testing.B) {
 		drawn := out.await(c.Name)
 		b.StartTimer()
 		t0 := time.Now()
-		p.Send(scanMsg{Scan{Text: payload, At: t0, Source: SourceCamera}})
+		p.Send(tui.Scanned(tui.Scan{Text: payload, At: t0, Source: tui.SourceCamera}))
 		<-drawn
 		lat = append(lat, time.Since(t0))
 		b.StopTimer()
-		for n, _ := st.Count(); n < i+1; n, _ = st.Count() { // the record is durable before the next person
+		for n, _ := sc.st.Count(); n < i+1; n, _ = sc.st.Count() { // the record is durable before the next person
 			time.Sleep(200 * time.Microsecond)
 		}
 		b.StartTimer()

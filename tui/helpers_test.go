@@ -1,7 +1,6 @@
-package tui
+package tui_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
@@ -14,7 +13,9 @@ import (
 	"github.com/muesli/termenv"
 
 	"hcscan/healthcode"
+	"hcscan/internal/screenwire"
 	"hcscan/store"
+	"hcscan/tui"
 )
 
 func TestMain(m *testing.M) {
@@ -23,18 +24,18 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testNow is the fixed clock of the screen tests.
+// testNow is the fixed clock of the screen tests; its zone is the local
+// zone of the screen and of the data file.
 var testNow = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 
 // world is a province in miniature: a Beijing issuer in the trust list, a
-// forger whose key is in no list, and a verifier with fresh status data.
+// forger whose key is in no list, and status data fetched 10 minutes ago
+// (zero fetched: none ever).
 type world struct {
 	issuer  healthcode.Issuer
 	forger  healthcode.Issuer
 	trust   *healthcode.TrustList
-	status  healthcode.StatusMap
 	fetched time.Time
-	now     time.Time
 }
 
 func newWorld(t testing.TB) *world {
@@ -42,7 +43,7 @@ func newWorld(t testing.TB) *world {
 	_, bj, _ := ed25519.GenerateKey(rand.Reader)
 	_, fk, _ := ed25519.GenerateKey(rand.Reader)
 	w := &world{issuer: healthcode.Issuer{Region: 110000, Key: bj}, forger: healthcode.Issuer{Region: 110000, Key: fk},
-		status: healthcode.StatusMap{}, fetched: testNow.Add(-10 * time.Minute), now: testNow}
+		fetched: testNow.Add(-10 * time.Minute)}
 	pub := bj.Public().(ed25519.PublicKey)
 	tl, err := healthcode.NewTrustList(1, testNow.Add(-time.Hour),
 		[]healthcode.IssuerKey{{KID: healthcode.KeyID(pub), Region: 110000, Name: "Beijing", PublicKey: pub}}, nil)
@@ -97,100 +98,64 @@ func (w *world) dynamic(t testing.TB, at time.Time) string {
 	return p
 }
 
-func (w *world) verify(_ context.Context, payload string, now time.Time) Verification {
-	v := healthcode.Verifier{Trust: w.trust, Status: w.status, StatusFetched: w.fetched}
-	return Verification{Result: v.Verify(payload, now)}
+// scanner is the screen's side of a scanner as hcscan run wires it when
+// given a trust list with --trust: a real data file in t.TempDir() and the
+// production adapters (internal/screenwire).
+type scanner struct {
+	st      *store.Store
+	store   screenwire.Store
+	checker *screenwire.Checker
 }
 
-// testStore is the real data file behind the screen's RecordStore.
-type testStore struct{ *store.Store }
-
-func openTestStore(t testing.TB, now func() time.Time) testStore {
+// openScanner opens the data file with the world's status data in its
+// cache and wires it for the screen with policy.
+func (w *world) openScanner(t testing.TB, now func() time.Time, policy healthcode.Policy) *scanner {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "hcscan.db"), store.Options{Now: now, Location: time.UTC})
+	st, err := store.Open(filepath.Join(t.TempDir(), "hcscan.db"), store.Options{Now: now, Location: testNow.Location()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return testStore{st}
+	if !w.fetched.IsZero() {
+		if _, err := st.ApplyStatus(nil, 1, w.fetched); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &scanner{st: st, store: screenwire.NewStore(st, w.trust),
+		checker: screenwire.NewChecker(st, screenwire.CheckerOptions{Fixed: w.trust, Policy: policy})}
 }
 
-func (s testStore) Stats(now time.Time) (Stats, error) {
-	p, err := s.Pending()
-	if err != nil {
-		return Stats{}, err
-	}
-	d, err := s.Day(now)
-	if err != nil {
-		return Stats{}, err
-	}
-	_, _, tf, err := s.TrustList()
-	if err != nil {
-		return Stats{}, err
-	}
-	sf, err := s.StatusFetched()
-	return Stats{Pending: p, Passed: d.Passed, Stopped: d.Stopped, Fever: d.Fever, Invalid: d.Invalid,
-		TrustFetched: tf, StatusFetched: sf}, err
+// deps is what the screen is given (no camera, offline only).
+func (s *scanner) deps(now func() time.Time) tui.Deps {
+	return tui.Deps{Store: s.store, Verify: s.checker.Verify, Now: now}
 }
 
-func (s testStore) Today(now time.Time, limit int) ([]Row, error) {
-	day := now.Truncate(24 * time.Hour)
-	es, err := s.Recent(limit, store.Filter{From: day})
-	var rows []Row
-	for _, e := range es {
-		rows = append(rows, Row{Record: e.Record, Uploaded: e.State == store.StateUploaded, Refused: e.State == store.StateRejected})
-	}
-	return rows, err
-}
-
-func (s testStore) CheckPIN(op, pin string) error {
-	ok, err := s.Store.CheckPIN(op, pin)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrWrongPIN
-	}
-	return nil
-}
-
-func (s testStore) Rejected(limit int) ([]Rejected, error) {
-	ds, err := s.DeadLetters()
-	var out []Rejected
-	for _, d := range ds {
-		out = append(out, Rejected{RecordID: d.ID, Time: d.At, Reason: d.Reason})
-	}
-	return out, err
-}
-
-func (s testStore) Alerts() ([]Alert, error) {
-	as, err := s.Store.Alerts()
-	var out []Alert
-	for _, a := range as {
-		out = append(out, Alert{RecordID: a.RecordID, Time: a.Created, Colour: a.Colour, Reason: a.Reason})
-	}
-	return out, err
-}
-
-var _ RecordStore = testStore{}
-
-// records reads back everything the screen saved.
-func (s testStore) records(t testing.TB) []healthcode.Record {
+// records reads back everything the screen saved, oldest first.
+func (s *scanner) records(t testing.TB) []healthcode.Record {
 	t.Helper()
-	es, err := s.Recent(1000, store.Filter{})
+	es, err := s.st.Recent(1000, store.Filter{})
 	if err != nil && !errors.Is(err, store.ErrClosed) {
 		t.Fatal(err)
 	}
 	out := make([]healthcode.Record, len(es))
 	for i, e := range es {
-		out[len(es)-1-i] = e.Record // oldest first
+		out[len(es)-1-i] = e.Record
 	}
 	return out
 }
 
-func testSettings(lang string) Settings {
-	return Settings{Institution: "第一中学", Gate: "东门", DeviceID: "dev-1", Policy: healthcode.DefaultPolicy(),
+func testSettings(lang string) tui.Settings {
+	return tui.Settings{Institution: "第一中学", Gate: "东门", DeviceID: "dev-1", Policy: healthcode.DefaultPolicy(),
 		AutoNext: time.Minute, Bell: true, IdleLock: 10 * time.Minute, Lang: lang}
+}
+
+// text is the screen's text for key in lang (key itself when it is not one).
+func text(lang, key string) string {
+	s, ok := tui.Text(lang, key)
+	if !ok {
+		return key
+	}
+	return s
 }
 
 func displayWidth(s string) int { return lipgloss.Width(s) }

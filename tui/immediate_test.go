@@ -1,4 +1,4 @@
-package tui
+package tui_test
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"hcscan/tui"
 )
 
 // The immediate renderer writes the screen on change, only the lines that
@@ -15,20 +17,21 @@ import (
 func TestImmediateDrawsOnlyChanges(t *testing.T) {
 	w := newWorld(t)
 	now := func() time.Time { return testNow }
-	m := New(context.Background(), Deps{Store: openTestStore(t, now), Verify: w.verify, Now: now}, testSettings("en"))
+	set := testSettings("en")
+	m := tui.New(context.Background(), w.openScanner(t, now, set.Policy).deps(now), set)
 	var out bytes.Buffer
-	r := NewImmediate(m, &out)
+	r := tui.NewImmediate(m, &out)
 	r.Init()
 	r.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	if s := out.String(); !strings.Contains(s, "\x1b[?1049h") || !strings.Contains(s, "Operator sign-in") {
 		t.Fatalf("first draw lacks the alternate screen or the sign-in: %q", s)
 	}
 	out.Reset()
-	r.Update(statsMsg{}) // nothing visible changes
+	r.Update(tui.StatsUnchanged()) // nothing visible changes
 	if out.Len() != 0 {
 		t.Fatalf("an unchanged screen was redrawn: %q", out.String())
 	}
-	r.Update(signedInMsg{operator: "Wang"})
+	r.Update(tui.SignedIn("Wang"))
 	s := out.String()
 	if !strings.Contains(s, "Ready: show your code") || !strings.Contains(s, "operator Wang") {
 		t.Fatalf("sign-in not drawn: %q", s)

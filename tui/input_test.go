@@ -1,4 +1,4 @@
-package tui
+package tui_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"hcscan/healthcode"
+	"hcscan/tui"
 )
 
 // Keys typed faster than the terminal is read arrive as one message; each
@@ -22,7 +23,7 @@ func TestFastTypingIsSplitIntoKeys(t *testing.T) {
 	r.keys("enter")
 	r.waitText("saved")
 	r.finish()
-	recs := r.st.records(t)
+	recs := r.sc.records(t)
 	if len(recs) != 1 {
 		t.Fatalf("%d records, want 1", len(recs))
 	}
@@ -35,7 +36,7 @@ func TestFastTypingIsSplitIntoKeys(t *testing.T) {
 // one message) and Enter; an operator typing a name that starts with H
 // in the manual form must still get every letter.
 func TestKeyboardWedge(t *testing.T) {
-	r := startScreen(t, "en", 80, 24, func(s *Settings) { s.Policy.TakeTemperature = false })
+	r := startScreen(t, "en", 80, 24, func(s *tui.Settings) { s.Policy.TakeTemperature = false })
 	r.signIn()
 	payload := r.w.green(t)
 	r.tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(payload[:10])})
@@ -54,7 +55,7 @@ func TestKeyboardWedge(t *testing.T) {
 	r.keys("enter")
 	r.waitText("saved.next")
 	r.finish()
-	recs := r.st.records(t)
+	recs := r.sc.records(t)
 	if len(recs) != 2 {
 		t.Fatalf("%d records, want 2", len(recs))
 	}
@@ -63,19 +64,5 @@ func TestKeyboardWedge(t *testing.T) {
 	}
 	if m := recs[1]; !m.Manual || m.Name != "H*** M*****" || m.IDMasked != "X1****67" {
 		t.Errorf("manual entry: name %q ID %q manual %v", m.Name, m.IDMasked, m.Manual)
-	}
-}
-
-// A lone H typed on the ready screen is not held forever.
-func TestWedgeTimeoutGivesKeysBack(t *testing.T) {
-	var w wedge
-	res := w.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("H")})
-	if !res.consumed || res.cmd == nil {
-		t.Fatal("H should start a possible payload")
-	}
-	w.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("C")})
-	keys := w.timeout(wedgeTimeoutMsg{seq: w.seq})
-	if len(keys) != 1 || string(keys[0].Runes) != "HC" {
-		t.Fatalf("timeout gave back %v, want HC", keys)
 	}
 }

@@ -1,4 +1,4 @@
-package tui
+package tui_test
 
 import (
 	"context"
@@ -12,40 +12,49 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"hcscan/healthcode"
+	"hcscan/tui"
 )
 
 // screenRun is one screen test: a real store in t.TempDir(), real codes
-// verified against a real trust list, and the program run by teatest.
+// verified against a real trust list by the production adapters, and the
+// program run by teatest.
 type screenRun struct {
 	t    *testing.T
 	lang string
 	w    *world
-	st   testStore
-	m    *Model
+	sc   *scanner
+	m    *tui.Model
 	tm   *teatest.TestModel
 }
 
-func startScreen(t *testing.T, lang string, width, height int, adjust func(*Settings)) *screenRun {
+func startScreen(t *testing.T, lang string, width, height int, adjust func(*tui.Settings)) *screenRun {
+	t.Helper()
+	return startScreenIn(t, nil, lang, width, height, adjust)
+}
+
+// startScreenIn is startScreen in a world changed by change first.
+func startScreenIn(t *testing.T, change func(*world), lang string, width, height int, adjust func(*tui.Settings)) *screenRun {
 	t.Helper()
 	w := newWorld(t)
+	if change != nil {
+		change(w)
+	}
 	now := func() time.Time { return testNow }
-	st := openTestStore(t, now)
 	set := testSettings(lang)
 	if adjust != nil {
 		adjust(&set)
 	}
-	m := New(context.Background(), Deps{Store: st, Verify: w.verify, Now: now}, set)
+	sc := w.openScanner(t, now, set.Policy)
+	m := tui.New(context.Background(), sc.deps(now), set)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height))
-	return &screenRun{t: t, lang: lang, w: w, st: st, m: m, tm: tm}
+	return &screenRun{t: t, lang: lang, w: w, sc: sc, m: m, tm: tm}
 }
 
 // waitText waits until the screen shows text (in the run's language when
 // it is a text key).
 func (r *screenRun) waitText(s string) {
 	r.t.Helper()
-	if _, ok := texts[s]; ok {
-		s = tr(r.lang, s)
-	}
+	s = text(r.lang, s)
 	if i := strings.Index(s, "%"); i > 0 {
 		s = s[:i]
 	}
@@ -54,12 +63,12 @@ func (r *screenRun) waitText(s string) {
 }
 
 func (r *screenRun) signIn() {
-	r.tm.Send(signedInMsg{operator: "王芳"})
+	r.tm.Send(tui.SignedIn("王芳"))
 	r.waitText("ready.hint")
 }
 
 func (r *screenRun) scan(payload string) {
-	r.tm.Send(scanMsg{Scan{Text: payload, At: testNow, Source: SourceCamera}})
+	r.tm.Send(tui.Scanned(tui.Scan{Text: payload, At: testNow, Source: tui.SourceCamera}))
 }
 
 func (r *screenRun) keys(s string) {
@@ -87,9 +96,9 @@ func (r *screenRun) finish() string {
 	if err := r.tm.Quit(); err != nil {
 		r.t.Fatal(err)
 	}
-	fm := r.tm.FinalModel(r.t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-	if s, err := r.st.Stats(testNow); err == nil {
-		fm.stats = s
+	fm := r.tm.FinalModel(r.t, teatest.WithFinalTimeout(5*time.Second)).(*tui.Model)
+	if s, err := r.sc.store.Stats(testNow); err == nil {
+		fm.SetStats(s)
 	}
 	return fm.View()
 }
@@ -97,7 +106,7 @@ func (r *screenRun) finish() string {
 // screenCases are every screen and every verdict.
 var screenCases = []struct {
 	name   string
-	adjust func(*Settings)
+	adjust func(*tui.Settings)
 	drive  func(r *screenRun)
 }{
 	{"signin", nil, func(r *screenRun) { r.waitText("signin.hint") }},
@@ -114,12 +123,12 @@ var screenCases = []struct {
 		r.keys("36.5 enter")
 		r.waitText("saved")
 	}},
-	{"pass_live_no_temperature", func(s *Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
+	{"pass_live_no_temperature", func(s *tui.Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
 		r.signIn()
 		r.scan(r.w.dynamic(r.t, testNow.Add(-10*time.Second)))
 		r.waitText("saved")
 	}},
-	{"pass_holder_korean", func(s *Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
+	{"pass_holder_korean", func(s *tui.Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
 		r.signIn()
 		r.scan(r.w.code(r.t, healthcode.Green, "Kim Minsu", "M12345678", "ko", testNow.Add(-time.Hour), 72*time.Hour))
 		r.waitText("saved")
@@ -176,11 +185,11 @@ var screenCases = []struct {
 		r.keys("3.65 enter")
 		r.waitText("42.5")
 	}},
-	{"save_failed", func(s *Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
+	{"save_failed", func(s *tui.Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
 		r.signIn()
 		r.scan(r.w.forged(r.t))
 		r.waitText("disp.ask")
-		r.st.Close() // the data file is gone from under the screen
+		r.sc.st.Close() // the data file is gone from under the screen
 		r.keys("enter")
 		r.waitText("savefail")
 	}},
@@ -237,7 +246,7 @@ var screenCases = []struct {
 		r.keys("k")
 		r.waitText("locked")
 	}},
-	{"summary", func(s *Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
+	{"summary", func(s *tui.Settings) { s.Policy.TakeTemperature = false }, func(r *screenRun) {
 		r.signIn()
 		r.scan(r.w.green(r.t))
 		r.waitText("saved")
@@ -282,5 +291,47 @@ func checkFits(t *testing.T, view string, w, h int) {
 		if lw := displayWidth(l); lw > w {
 			t.Errorf("line %d is %d cells wide on a %d-cell terminal: %q", i+1, lw, w, l)
 		}
+	}
+}
+
+// The status bar shows the ages of the very trust and status data the
+// verdict was reached with: fresh status data gives a firm pass and its
+// age; none gives a provisional pass and says so in the bar.
+func TestStatusBarShowsTheDataTheVerdictUsed(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		fetched     time.Duration // before testNow; 0: never
+		provisional bool
+		bar         []string
+	}{
+		{"fresh", 10 * time.Minute, false, []string{"issuers 1h", "status 10m"}},
+		{"stale", 30 * time.Hour, true, []string{"issuers 1h", "status 30h stale"}},
+		{"none", 0, true, []string{"issuers 1h", "status none"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := startScreenIn(t, func(w *world) {
+				w.fetched = time.Time{}
+				if tc.fetched > 0 {
+					w.fetched = testNow.Add(-tc.fetched)
+				}
+			}, "en", 120, 40, func(s *tui.Settings) { s.Policy.TakeTemperature = false })
+			r.signIn()
+			r.scan(r.w.green(t))
+			r.waitText("saved")
+			view := r.finish()
+			bar := strings.Join(strings.Split(view, "\n")[:3], "\n")
+			for _, want := range tc.bar {
+				if !strings.Contains(bar, want) {
+					t.Errorf("status bar lacks %q:\n%s", want, bar)
+				}
+			}
+			if got := strings.Contains(view, text("en", "provisional")); got != tc.provisional {
+				t.Errorf("provisional shown = %v, want %v:\n%s", got, tc.provisional, view)
+			}
+			recs := r.sc.records(t)
+			if len(recs) != 1 || recs[0].Provisional != tc.provisional || recs[0].Verdict != healthcode.VerdictPass {
+				t.Errorf("records %+v; want one pass, provisional %v", recs, tc.provisional)
+			}
+		})
 	}
 }

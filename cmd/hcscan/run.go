@@ -13,7 +13,6 @@ import (
 	gosync "sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/term"
@@ -21,6 +20,7 @@ import (
 	"hcscan/camera"
 	"hcscan/healthcode"
 	"hcscan/internal/pemkey"
+	"hcscan/internal/screenwire"
 	"hcscan/store"
 	hcsync "hcscan/sync"
 	"hcscan/tui"
@@ -232,30 +232,17 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 	}
 
 	policy := cfg.Policy()
-	checker := &codeChecker{st: st, policy: policy, replay: healthcode.NewReplayGuard(), log: log}
-	switch {
-	case sc.trustPath != "":
-		root := sc.rootPath
-		if root == "" {
-			root = filepath.Join(filepath.Dir(sc.trustPath), "root.pub")
-		}
-		pub, err := pemkey.ReadPublic(root)
-		if err != nil {
-			return fail(fmt.Errorf("root key %s: %w (give --root FILE)", root, err))
-		}
-		raw, err := os.ReadFile(sc.trustPath)
-		if err != nil {
+	var fixed *healthcode.TrustList
+	if sc.trustPath != "" {
+		if fixed, err = readTrustList(sc.trustPath, sc.rootPath); err != nil {
 			return fail(err)
 		}
-		tl, err := healthcode.ParseTrustList(raw, pub, 0)
-		if err != nil {
-			return fail(fmt.Errorf("%s: %w", sc.trustPath, err))
-		}
-		checker.trust, checker.fixed = tl, true
-	case enrolled:
-		checker.root = dev.RootKey
-	default:
+	} else if !enrolled {
 		log.Warn("no trust list: every code will be refused until the scanner is enrolled", "err", errNoTrust)
+	}
+	checkOpts := screenwire.CheckerOptions{Fixed: fixed, Policy: policy, Log: log}
+	if fixed == nil && enrolled {
+		checkOpts.Root = dev.RootKey
 	}
 
 	set := tui.Settings{
@@ -275,12 +262,12 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 		if err != nil {
 			return fail(err)
 		}
-		checker.client = client
+		checkOpts.Live = client
 		sctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); client.Run(sctx) }()
 		stopSync = func() { cancel(); <-done }
-		syncer = newScreenSync(sctx, client)
+		syncer = screenwire.NewSync(sctx, client)
 	}
 
 	openCam := func() (*camera.Camera, error) {
@@ -296,21 +283,41 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 		}
 		return cam, err
 	}
-	var cam *screenCamera
+	var cam *screenwire.Camera
 	var onSignIn func(string)
 	if sc.camAfterSignIn {
 		var start func()
-		cam, start = newDelayedCamera(openCam)
+		cam, start = screenwire.NewDelayedCamera(openCam)
 		onSignIn = func(string) { go start() }
 	} else {
-		cam = newScreenCamera(openCam())
+		cam = screenwire.NewCamera(openCam())
 	}
-	var trustIssued time.Time
-	if checker.fixed {
-		trustIssued = checker.trust.Issued
-	}
-	deps := tui.Deps{Store: screenStore{st, time.Local, trustIssued}, Verify: checker.verify, Camera: cam,
-		Sync: syncer, Seal: sealer(dev, enrolled), Bell: bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn}
+	checker := screenwire.NewChecker(st, checkOpts)
+	deps := tui.Deps{Store: screenwire.NewStore(st, fixed), Verify: checker.Verify, Camera: cam,
+		Sync: syncer, Seal: screenwire.Sealer(dev, enrolled), Bell: bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn}
 	m = tui.New(ctx, deps, set)
 	return m, func() { stopSync(); cam.Close() }, nil
 }
+
+// readTrustList reads a signed trust list given with --trust and checks it
+// against the province's root key (root.pub beside it unless given).
+func readTrustList(path, rootPath string) (*healthcode.TrustList, error) {
+	if rootPath == "" {
+		rootPath = filepath.Join(filepath.Dir(path), "root.pub")
+	}
+	pub, err := pemkey.ReadPublic(rootPath)
+	if err != nil {
+		return nil, fmt.Errorf("root key %s: %w (give --root FILE)", rootPath, err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	tl, err := healthcode.ParseTrustList(raw, pub, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return tl, nil
+}
+
+var errNoTrust = errors.New("no trust list: enrol this scanner (`hcscan enroll`) or give --trust FILE")

@@ -1,0 +1,109 @@
+package screenwire
+
+import (
+	"context"
+	"time"
+
+	"hcscan/healthcode"
+	"hcscan/store"
+	"hcscan/tui"
+)
+
+// Store is the data file as the screen sees it (tui.RecordStore).
+type Store struct {
+	st          *store.Store
+	trustIssued time.Time // of a trust list given with --trust (not in the cache)
+}
+
+var _ tui.RecordStore = Store{}
+
+// NewStore adapts st. fixed is a trust list given with --trust instead of
+// the cached one (nil when the cache is used): the status bar shows its
+// age from when it was issued, since it has no fetch time.
+func NewStore(st *store.Store, fixed *healthcode.TrustList) Store {
+	s := Store{st: st}
+	if fixed != nil {
+		s.trustIssued = fixed.Issued
+	}
+	return s
+}
+
+// Append makes the record durable (fsynced) before it returns nil.
+func (s Store) Append(ctx context.Context, rec *healthcode.Record) error {
+	return s.st.Append(ctx, rec)
+}
+
+// Stats are the status bar's counts: records waiting, the local day's
+// verdicts, and the ages of the trust and status lists.
+func (s Store) Stats(now time.Time) (tui.Stats, error) {
+	p, err := s.st.Pending()
+	if err != nil {
+		return tui.Stats{}, err
+	}
+	d, err := s.st.Day(now)
+	if err != nil {
+		return tui.Stats{}, err
+	}
+	_, _, tf, err := s.st.TrustList()
+	if err != nil {
+		return tui.Stats{}, err
+	}
+	if tf.IsZero() {
+		tf = s.trustIssued
+	}
+	sf, err := s.st.StatusFetched()
+	return tui.Stats{Pending: p, Passed: d.Passed, Stopped: d.Stopped, Fever: d.Fever, Invalid: d.Invalid,
+		TrustFetched: tf, StatusFetched: sf}, err
+}
+
+// Today lists the records of the local day holding now (the day the
+// status bar counts), newest first.
+func (s Store) Today(now time.Time, limit int) ([]tui.Row, error) {
+	es, err := s.st.Recent(limit, store.Filter{From: s.st.DayStart(now)})
+	rows := make([]tui.Row, 0, len(es))
+	for _, e := range es {
+		rows = append(rows, tui.Row{Record: e.Record, Uploaded: e.State == store.StateUploaded, Refused: e.State == store.StateRejected})
+	}
+	return rows, err
+}
+
+// CheckPIN returns tui.ErrWrongPIN for a wrong operator or PIN.
+func (s Store) CheckPIN(op, pin string) error {
+	ok, err := s.st.CheckPIN(op, pin)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return tui.ErrWrongPIN
+	}
+	return nil
+}
+
+// Rejected lists up to limit records the province refused, oldest first.
+func (s Store) Rejected(limit int) ([]tui.Rejected, error) {
+	ds, err := s.st.DeadLetters()
+	out := make([]tui.Rejected, 0, min(len(ds), max(limit, 0)))
+	for _, d := range ds {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, tui.Rejected{RecordID: d.ID, Time: d.At, Reason: d.Reason})
+	}
+	return out, err
+}
+
+// Alerts lists provisional passes later found yellow or red, with the
+// masked name and time of the check (the alert's own time when the record
+// has been purged).
+func (s Store) Alerts() ([]tui.Alert, error) {
+	as, err := s.st.Alerts()
+	out := make([]tui.Alert, 0, len(as))
+	for _, a := range as {
+		al := tui.Alert{RecordID: a.RecordID, Time: a.Created, Colour: a.Colour, Reason: a.Reason}
+		if e, err := s.st.ByID(a.RecordID); err == nil {
+			al.Time, al.Name = e.Record.Time, e.Record.Name
+		}
+		out = append(out, al)
+	}
+	return out, err
+}
