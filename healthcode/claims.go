@@ -96,27 +96,47 @@ type Claims struct {
 	ID        string            // masked, e.g. 110***********1234
 	Lang      string            // holder's language: zh, en, ko, ja, ru, de, fr
 	HolderKey ed25519.PublicKey // optional; present for codes shown live on a phone
+	PersonKey PersonKey         // optional; the province's pseudonym of the holder (zero: none)
 }
 
 // wireClaims is the CBOR form, with small integer keys to keep the QR small.
+//
+// Two claims may be left out when they hold the usual value, which is what
+// makes room for the person key in a live code at QR version 12-M: expires
+// (3) when it is issued-at + 72 h, and language (8) when it is zh. Codes
+// issued before always carried both and read the same.
 type wireClaims struct {
 	Region    uint32 `cbor:"1,keyasint"`
 	IssuedAt  int64  `cbor:"2,keyasint"`
-	Expires   int64  `cbor:"3,keyasint"`
+	Expires   int64  `cbor:"3,keyasint,omitempty"`
 	CodeID    []byte `cbor:"4,keyasint"`
 	Colour    uint8  `cbor:"5,keyasint"`
 	Name      string `cbor:"6,keyasint"`
 	ID        string `cbor:"7,keyasint"`
-	Lang      string `cbor:"8,keyasint"`
+	Lang      string `cbor:"8,keyasint,omitempty"`
 	HolderKey []byte `cbor:"9,keyasint,omitempty"`
+	PersonKey []byte `cbor:"10,keyasint,omitempty"`
 }
 
+// defaultLang is the holder language a code that names none has.
+const defaultLang = "zh"
+
 func (c Claims) wire() wireClaims {
-	return wireClaims{
+	w := wireClaims{
 		Region: uint32(c.Region), IssuedAt: c.IssuedAt.Unix(), Expires: c.Expires.Unix(),
 		CodeID: c.CodeID[:], Colour: uint8(c.Colour), Name: c.Name, ID: c.ID, Lang: c.Lang,
 		HolderKey: c.HolderKey,
 	}
+	if w.Expires == w.IssuedAt+int64(MaxValidity/time.Second) {
+		w.Expires = 0
+	}
+	if w.Lang == defaultLang {
+		w.Lang = ""
+	}
+	if !c.PersonKey.IsZero() {
+		w.PersonKey = c.PersonKey[:]
+	}
+	return w
 }
 
 // check validates the claims' shape (not time or signature).
@@ -130,6 +150,12 @@ func (w wireClaims) claims() (Claims, error) {
 	}
 	if !Colour(w.Colour).Valid() {
 		return c, fmt.Errorf("colour %d unknown", w.Colour)
+	}
+	if w.Expires == 0 {
+		w.Expires = w.IssuedAt + int64(MaxValidity/time.Second)
+	}
+	if w.Lang == "" {
+		w.Lang = defaultLang
 	}
 	if w.Expires <= w.IssuedAt || time.Duration(w.Expires-w.IssuedAt)*time.Second > MaxValidity {
 		return c, fmt.Errorf("validity %ds outside (0, 72 h]", w.Expires-w.IssuedAt)
@@ -146,11 +172,15 @@ func (w wireClaims) claims() (Claims, error) {
 	if len(w.HolderKey) != 0 && len(w.HolderKey) != ed25519.PublicKeySize {
 		return c, fmt.Errorf("holder key has %d bytes", len(w.HolderKey))
 	}
+	if len(w.PersonKey) != 0 && len(w.PersonKey) != len(c.PersonKey) {
+		return c, fmt.Errorf("person key has %d bytes, want %d", len(w.PersonKey), len(c.PersonKey))
+	}
 	c = Claims{
 		Region: Region(w.Region), IssuedAt: time.Unix(w.IssuedAt, 0), Expires: time.Unix(w.Expires, 0),
 		Colour: Colour(w.Colour), Name: w.Name, ID: w.ID, Lang: w.Lang,
 	}
 	copy(c.CodeID[:], w.CodeID)
+	copy(c.PersonKey[:], w.PersonKey)
 	if len(w.HolderKey) != 0 {
 		c.HolderKey = ed25519.PublicKey(w.HolderKey)
 	}

@@ -107,6 +107,9 @@ const (
 	DispositionCentralQuarantine Disposition = 3 // 集中隔离
 	DispositionHomeQuarantine    Disposition = 4 // 居家隔离
 	DispositionPass              Disposition = 5 // 通行 (after checks, or a normal pass)
+	// DispositionNotListed refuses entry at a roster-only gate (a
+	// kindergarten) to someone who is not one of the institution's people.
+	DispositionNotListed Disposition = 6 // 不在名单，谢绝入内
 )
 
 // Dispositions lists the choices in the order an operator sees them.
@@ -127,6 +130,8 @@ func (d Disposition) String() string {
 		return "home_quarantine"
 	case DispositionPass:
 		return "pass"
+	case DispositionNotListed:
+		return "not_listed"
 	}
 	return "none"
 }
@@ -136,12 +141,12 @@ func (d Disposition) Label(lang string) string {
 	zh := map[Disposition]string{
 		DispositionSendToClinic: "送医", DispositionPersuadeReturn: "劝返",
 		DispositionCentralQuarantine: "集中隔离", DispositionHomeQuarantine: "居家隔离",
-		DispositionPass: "通行",
+		DispositionPass: "通行", DispositionNotListed: "不在名单，谢绝入内",
 	}
 	en := map[Disposition]string{
 		DispositionSendToClinic: "send to clinic", DispositionPersuadeReturn: "persuade to return",
 		DispositionCentralQuarantine: "centralised quarantine", DispositionHomeQuarantine: "home quarantine",
-		DispositionPass: "pass after checks",
+		DispositionPass: "pass after checks", DispositionNotListed: "not on our list: refuse entry",
 	}
 	if lang == "en" {
 		if s, ok := en[d]; ok {
@@ -158,7 +163,7 @@ func (d Disposition) Label(lang string) string {
 func (d Disposition) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 func (d *Disposition) UnmarshalText(b []byte) error {
-	for _, x := range append([]Disposition{DispositionNone}, Dispositions...) {
+	for _, x := range append([]Disposition{DispositionNone, DispositionNotListed}, Dispositions...) {
 		if x.String() == string(b) {
 			*d = x
 			return nil

@@ -395,6 +395,10 @@ func TestTypicalCodeFitsQRVersion12M(t *testing.T) {
 	_, holder, _ := ed25519.GenerateKey(rand.Reader)
 	c, _ := NewClaims(rand.Reader, 110105, Green, "欧阳娜娜", "110105199001011234", "zh", w.now, 72*time.Hour)
 	c.HolderKey = holder.Public().(ed25519.PublicKey)
+	// A holder on an institution's roster: the code carries the person key.
+	subject := make([]byte, SubjectKeySize)
+	rand.Read(subject)
+	c.PersonKey, _ = NewPersonKey(subject, IDResident, "110105199001011234")
 	code := w.issue(t, c)
 	live, _ := Present(code, holder, w.now)
 	for _, p := range []string{code, live} {

@@ -111,6 +111,7 @@ type Decision struct {
 	DefaultDisposition Disposition // pre-selected for the operator
 	Alternatives       []Disposition
 	Printed            bool // a static code (paper or screenshot): check photo ID
+	Unlisted           bool // not on the institution's roster at a roster-only gate (see NotListed)
 }
 
 // Decide applies the policy to a verification result and a temperature

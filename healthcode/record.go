@@ -15,6 +15,9 @@ type Record struct {
 	Time            time.Time     `json:"time"`           // device clock, local zone
 	CorrectedTime   time.Time     `json:"corrected_time"` // device clock + measured offset to the server
 	CodeHash        CodeHash      `json:"code_hash,omitempty"`
+	PersonKey       PersonKey     `json:"person_key,omitzero"`   // only for the institution's own people; never shown
+	EnrolGroup      string        `json:"enrol_group,omitempty"` // roster mode: the group the operator put the person in
+	EnrolRole       Role          `json:"enrol_role,omitzero"`
 	Manual          bool          `json:"manual,omitempty"` // no code: typed by the operator
 	Dynamic         bool          `json:"dynamic,omitempty"`
 	ScannedColour   Colour        `json:"scanned_colour"`

@@ -23,6 +23,7 @@ import (
 //	server.key, server.pub     the online key: status lists, enrolment replies
 //	issuer-REGION.key/.pub     one issuer per region (GB/T 2260 code)
 //	seal.key, seal.pub         X25519: manual entries' identities are sealed to it
+//	subject.key                the secret of person keys (HMAC-SHA256, 32 bytes)
 //	trust.json                 the signed trust list (hcserver trust-list)
 //
 // Private keys are PKCS#8 PEM files with mode 0600.
@@ -37,6 +38,10 @@ type Keys struct {
 	// SealCreated is set when LoadKeys had to make seal.key (a key
 	// directory from before it existed).
 	SealCreated bool
+	// Subject is the secret of person keys (see PersonKey).
+	Subject []byte
+	// SubjectCreated is set when LoadKeys had to make subject.key.
+	SubjectCreated bool
 }
 
 // DefaultRegions are the issuers a new key directory gets: several
@@ -60,6 +65,9 @@ func InitKeys(dir string, regions []healthcode.Region) (*Keys, error) {
 		return nil, err
 	}
 	if k.Seal, err = newSealKey(dir); err != nil {
+		return nil, err
+	}
+	if k.Subject, err = newSubjectKey(dir); err != nil {
 		return nil, err
 	}
 	for _, r := range regions {
@@ -111,6 +119,9 @@ func LoadKeys(dir string) (*Keys, error) {
 		return nil, err
 	}
 	if k.Seal, k.SealCreated, err = loadSealKey(dir); err != nil {
+		return nil, err
+	}
+	if k.Subject, k.SubjectCreated, err = loadSubjectKey(dir); err != nil {
 		return nil, err
 	}
 	names, _ := filepath.Glob(filepath.Join(dir, "issuer-*.key"))

@@ -88,6 +88,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if keys.SealCreated {
 		cfg.Logger.Warn("the key directory had no sealing key for manual entries: made seal.key and seal.pub; scanners enrolled before get it when they enrol again", "dir", keys.Dir)
 	}
+	if keys.SubjectCreated {
+		cfg.Logger.Warn("the key directory had no subject key for person keys: made subject.key; codes issued from now on carry person keys", "dir", keys.Dir)
+	}
 	s := &Server{cfg: cfg, keys: keys, store: st, log: cfg.Logger, now: cfg.Now}
 	if s.trust, err = refreshTrust(ctx, st, keys, s.now()); err != nil {
 		st.Close()
@@ -134,6 +137,9 @@ func (s *Server) ReloadKeys(ctx context.Context) error {
 	}
 	if !keys.Seal.Equal(s.keys.Seal) {
 		return errors.New("reload keys: seal.key changed; the sealed identities already uploaded open only with the old key: put it back")
+	}
+	if !sameSubject(keys, s.keys) {
+		return errors.New("reload keys: subject.key changed; every person key and every institution's roster depends on it: put it back")
 	}
 	ts, err := refreshTrust(ctx, s.store, keys, s.now())
 	if err != nil {

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"hcscan/healthcode"
+	"hcscan/internal/pemkey"
 )
 
 var binDir string
@@ -55,7 +58,7 @@ func TestKeysIssueVerify(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "fingerprint") {
 		t.Fatalf("keys init: %d %s %s", code, out, stderr)
 	}
-	for _, f := range []string{"root.key", "server.key", "issuer-110000.key", "issuer-310000.key"} {
+	for _, f := range []string{"root.key", "server.key", "issuer-110000.key", "issuer-310000.key", "subject.key"} {
 		st, err := os.Stat(filepath.Join(keys, f))
 		if err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v mode %v, want 0600", f, err, st.Mode())
@@ -135,6 +138,53 @@ func TestKeysIssueVerify(t *testing.T) {
 	out, _, _ = run(t, "", "hcserver", "issue", "--dir", other, "--name", "X", "--id", "C1234567")
 	if v := verify(strings.TrimSpace(out), 1); v.Reason != "unknown_kid" {
 		t.Errorf("forged: %+v", v)
+	}
+	// Every code of one person carries the same person key; another
+	// province's subject key gives another; --person-key=false leaves it out.
+	personKey := func(dir, payload string) healthcode.PersonKey {
+		t.Helper()
+		root, err := pemkey.ReadPublic(filepath.Join(dir, "root.pub"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "trust.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tl, err := healthcode.ParseTrustList(data, root, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := (&healthcode.Verifier{Trust: tl}).Verify(strings.TrimSpace(payload), time.Now())
+		if !r.Valid {
+			t.Fatalf("issued code does not verify: %s", r.Reason)
+		}
+		return r.Claims.PersonKey
+	}
+	issue := func(dir string, args ...string) string {
+		t.Helper()
+		out, stderr, code := run(t, "", "hcserver", append([]string{"issue", "--dir", dir, "--name", "李四"}, args...)...)
+		if code != 0 {
+			t.Fatalf("issue %v: %s", args, stderr)
+		}
+		return out
+	}
+	first := personKey(keys, issue(keys, "--id", "11010519900101123X"))
+	again := personKey(keys, issue(keys, "--id", "11010519900101123x", "--colour", "yellow", "--dynamic"))
+	if first.IsZero() || first != again {
+		t.Errorf("two codes of one person: person keys %s and %s", first, again)
+	}
+	if k := personKey(other, issue(other, "--id", "11010519900101123X")); k == first || k.IsZero() {
+		t.Errorf("another province gives the same person key %s", k)
+	}
+	if k := personKey(keys, issue(keys, "--id", "11010519900101123X", "--id-type", "passport")); k == first {
+		t.Error("--id-type is not part of the person key")
+	}
+	if k := personKey(keys, issue(keys, "--id", "11010519900101123X", "--person-key=false")); !k.IsZero() {
+		t.Errorf("--person-key=false: the code carries %s", k)
+	}
+	if _, stderr, code := run(t, "", "hcserver", "issue", "--dir", keys, "--name", "X", "--id", "1", "--id-type", "library-card"); code != 2 || !strings.Contains(stderr, "ID type") {
+		t.Errorf("unknown --id-type: %d %s", code, stderr)
 	}
 	// The human line, and usage errors.
 	out, _, code = run(t, "", "hcscan", "verify", "--trust", trust, "HCN1:%%%")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"hcscan/healthcode"
@@ -24,6 +25,8 @@ func runIssue(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(colour, "color", "green", "same as --colour")
 	name := fs.String("name", "", "holder's full name (the code carries it masked)")
 	id := fs.String("id", "", "holder's ID number (the code carries it masked)")
+	idType := fs.String("id-type", healthcode.IDResident, "the kind of ID document: "+strings.Join(healthcode.IDTypes, ", "))
+	withPerson := fs.Bool("person-key", true, "put the holder's person key (keyed by subject.key) in the code, so institutions can follow their own people; false leaves it out")
 	lang := fs.String("lang", "zh", "holder's language: zh, en, ko, ja, ru, de, fr")
 	region := fs.String("region", "110000", "issuing region, GB/T 2260 code; its province must have a key in --dir")
 	expires := fs.Duration("expires", 72*time.Hour, "validity, at most 72h")
@@ -68,6 +71,11 @@ func runIssue(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	claims, err := healthcode.NewClaims(rand.Reader, r, c, *name, *id, *lang, at, *expires)
 	if err != nil {
 		return usage(err)
+	}
+	if *withPerson {
+		if claims.PersonKey, err = keys.PersonKey(*idType, *id); err != nil {
+			return usage(err)
+		}
 	}
 	var holder ed25519.PrivateKey
 	if *dynamic {

@@ -51,6 +51,7 @@ func runKeys(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "root key fingerprint (scanners pin this): %s\n", healthcode.Fingerprint(k.Root.Public().(ed25519.PublicKey)))
 	fmt.Fprintf(stdout, "trust list: %s/trust.json\n", *dir)
 	fmt.Fprintf(stdout, "sealing key for manual entries: %s/seal.pub (scanners get it at enrolment; seal.key opens them)\n", *dir)
+	fmt.Fprintf(stdout, "subject key for person keys: %s/subject.key (mode 0600; never replace it: every roster depends on it)\n", *dir)
 	return nil
 }
 

@@ -37,7 +37,7 @@ func program(stdin io.Reader) *cli.Program {
 		Commands: []cli.Command{
 			{Name: "keys", Summary: "make the province's keys: `hcserver keys init --dir D`", Run: runKeys},
 			{Name: "trust-list", Summary: "write the signed trust list: `hcserver trust-list --dir D`", Run: runTrustList},
-			{Name: "issue", Summary: "issue a test code: `hcserver issue --dir D --colour green --name 张三 --id 1101...`", Run: runIssue},
+			{Name: "issue", Summary: "issue a test code: `hcserver issue --dir D --colour green --name 张三 --id 1101... [--id-type resident]`", Run: runIssue},
 			{Name: "serve", Summary: "run the provincial server: `hcserver serve --data D --addr 127.0.0.1:8080 [--db postgres://...]`", Run: runServe},
 			{Name: "token", Summary: "make an enrolment token (`--institution I --gate G`) or a portal login (`--portal`)", Run: runToken},
 			{Name: "status", Summary: "change codes' colours: `hcserver status set --data D --code-hash H --colour red`", Run: statusCommand(stdin)},
