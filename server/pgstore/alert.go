@@ -12,7 +12,7 @@ import (
 )
 
 // insertProvisional keeps the provisional passes by code hash and flags
-// those whose code is already red or yellow.
+// those whose code already has a colour that stops (Colour.Stops).
 func (s *Store) insertProvisional(ctx context.Context, tx pgx.Tx, dev server.Device, batch []server.IngestRecord, prov []int, now time.Time) error {
 	var hashes [][]byte
 	var ids, gates, names []string
