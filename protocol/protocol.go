@@ -76,6 +76,7 @@ const (
 	ErrIdempotencyConflict = "idempotency_conflict"   // 422: same key, different body
 	ErrInternal            = "internal"               // 500
 	ErrUnavailable         = "unavailable"            // 503 (with Retry-After)
+	ErrStorageFull         = "storage_full"           // 503 (with Retry-After): the province's disk is full
 )
 
 // ErrorReply is the body of every error response.

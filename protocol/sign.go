@@ -59,6 +59,59 @@ func SignRequest(req *http.Request, body []byte, deviceID string, key ed25519.Pr
 	return nil
 }
 
+// RequestHeaders are the signature headers of a request a server
+// received, checked for form and time: what can be known before reading
+// the body, so that a request that cannot be right costs no body.
+type RequestHeaders struct {
+	DeviceID string
+	Time     time.Time
+	Nonce    string
+	ms       int64
+	sig      []byte
+}
+
+// ParseRequestHeaders checks the signature headers of req for form and
+// its time against now (within ClockSkew). Errors wrap ErrRequestUnsigned
+// or ErrRequestStale.
+func ParseRequestHeaders(req *http.Request, now time.Time) (RequestHeaders, error) {
+	dev := req.Header.Get(HeaderDeviceID)
+	ts := req.Header.Get(HeaderTime)
+	nonce := req.Header.Get(HeaderNonce)
+	sigText := req.Header.Get(HeaderSignature)
+	if dev == "" || ts == "" || nonce == "" || sigText == "" {
+		return RequestHeaders{}, ErrRequestUnsigned
+	}
+	if len(dev) > 64 || strings.ContainsAny(dev, "\x00\n") {
+		return RequestHeaders{}, fmt.Errorf("%w: malformed %s", ErrRequestUnsigned, HeaderDeviceID)
+	}
+	ms, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return RequestHeaders{}, fmt.Errorf("%w: %s is not unix milliseconds", ErrRequestUnsigned, HeaderTime)
+	}
+	if nb, err := base64.RawURLEncoding.DecodeString(nonce); err != nil || len(nb) != NonceBytes {
+		return RequestHeaders{}, fmt.Errorf("%w: %s is not %d base64url bytes", ErrRequestUnsigned, HeaderNonce, NonceBytes)
+	}
+	sig, err := base64.StdEncoding.DecodeString(sigText)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return RequestHeaders{}, fmt.Errorf("%w: %s is not a base64 Ed25519 signature", ErrRequestUnsigned, HeaderSignature)
+	}
+	t := time.UnixMilli(ms)
+	if d := t.Sub(now); d > ClockSkew || d < -ClockSkew {
+		return RequestHeaders{}, fmt.Errorf("%w: request time %s is %s from server time %s", ErrRequestStale,
+			t.UTC().Format(time.RFC3339), d.Round(time.Second), now.UTC().Format(time.RFC3339))
+	}
+	return RequestHeaders{DeviceID: dev, Time: t, Nonce: nonce, ms: ms, sig: sig}, nil
+}
+
+// Verify checks the signature of req, whose whole body is body, with the
+// device's key pub. The error wraps ErrRequestSignature.
+func (h RequestHeaders) Verify(req *http.Request, body []byte, pub ed25519.PublicKey) (Signed, error) {
+	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, []byte(SigningString(req.Method, req.URL.RequestURI(), h.ms, h.Nonce, h.DeviceID, body)), h.sig) {
+		return Signed{}, ErrRequestSignature
+	}
+	return Signed{DeviceID: h.DeviceID, Time: h.Time, Nonce: h.Nonce}, nil
+}
+
 // VerifyRequest checks a signed request received by a server: body is the
 // whole request body already read, keyOf finds a device's public key (an
 // error wrapping ErrDeviceUnknown for none), now is the server clock.
@@ -66,38 +119,13 @@ func SignRequest(req *http.Request, body []byte, deviceID string, key ed25519.Pr
 // Errors wrap ErrRequestUnsigned, ErrRequestStale, ErrRequestSignature or
 // keyOf's error.
 func VerifyRequest(req *http.Request, body []byte, keyOf func(deviceID string) (ed25519.PublicKey, error), now time.Time) (Signed, error) {
-	dev := req.Header.Get(HeaderDeviceID)
-	ts := req.Header.Get(HeaderTime)
-	nonce := req.Header.Get(HeaderNonce)
-	sigText := req.Header.Get(HeaderSignature)
-	if dev == "" || ts == "" || nonce == "" || sigText == "" {
-		return Signed{}, ErrRequestUnsigned
-	}
-	if len(dev) > 64 || strings.ContainsAny(dev, "\x00\n") {
-		return Signed{}, fmt.Errorf("%w: malformed %s", ErrRequestUnsigned, HeaderDeviceID)
-	}
-	ms, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return Signed{}, fmt.Errorf("%w: %s is not unix milliseconds", ErrRequestUnsigned, HeaderTime)
-	}
-	if nb, err := base64.RawURLEncoding.DecodeString(nonce); err != nil || len(nb) != NonceBytes {
-		return Signed{}, fmt.Errorf("%w: %s is not %d base64url bytes", ErrRequestUnsigned, HeaderNonce, NonceBytes)
-	}
-	sig, err := base64.StdEncoding.DecodeString(sigText)
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return Signed{}, fmt.Errorf("%w: %s is not a base64 Ed25519 signature", ErrRequestUnsigned, HeaderSignature)
-	}
-	t := time.UnixMilli(ms)
-	if d := t.Sub(now); d > ClockSkew || d < -ClockSkew {
-		return Signed{}, fmt.Errorf("%w: request time %s is %s from server time %s", ErrRequestStale,
-			t.UTC().Format(time.RFC3339), d.Round(time.Second), now.UTC().Format(time.RFC3339))
-	}
-	pub, err := keyOf(dev)
+	h, err := ParseRequestHeaders(req, now)
 	if err != nil {
 		return Signed{}, err
 	}
-	if !ed25519.Verify(pub, []byte(SigningString(req.Method, req.URL.RequestURI(), ms, nonce, dev, body)), sig) {
-		return Signed{}, ErrRequestSignature
+	pub, err := keyOf(h.DeviceID)
+	if err != nil {
+		return Signed{}, err
 	}
-	return Signed{DeviceID: dev, Time: t, Nonce: nonce}, nil
+	return h.Verify(req, body, pub)
 }

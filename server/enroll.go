@@ -53,8 +53,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusForbidden, protocol.ErrTokenExpired, "this enrolment token has expired; make a new one in the portal")
 		return
 	default:
-		s.log.Error("enrol", "err", err)
-		s.fail(w, http.StatusInternalServerError, protocol.ErrInternal, "could not enrol the device")
+		s.unavailable(w, "enrol a device", err)
 		return
 	}
 	s.trustMu.RLock()

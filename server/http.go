@@ -77,6 +77,22 @@ func (s *Server) fail(w http.ResponseWriter, status int, code, msg string) {
 	s.writeJSON(w, status, protocol.ErrorReply{Code: code, Message: msg, ServerTime: s.now().UTC()})
 }
 
+// unavailable answers 503 with Retry-After when the store failed while
+// doing what (the database down or failing over, the disk full): every
+// such failure is temporary for the scanner, which keeps its records and
+// tries again. The cause goes to the log, a short true sentence to the
+// scanner.
+func (s *Server) unavailable(w http.ResponseWriter, what string, err error) {
+	w.Header().Set("Retry-After", "5")
+	if errors.Is(err, ErrStorageFull) {
+		s.log.Error(what+": storage full", "err", err)
+		s.fail(w, http.StatusServiceUnavailable, protocol.ErrStorageFull, "the province's storage is full; records stay on this scanner")
+		return
+	}
+	s.log.Error(what, "err", err)
+	s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, "the province's database is not available; try again later")
+}
+
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -109,10 +125,10 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	if limit <= 0 {
 		limit = 1 << 10 // GETs carry no body
 	}
+	// The buffer grows as bytes arrive: a declared length is a claim, and
+	// memory given to it before the bytes came would be the sender's to take.
 	var buf bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength <= limit {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
+	buf.Grow(int(min(max(r.ContentLength, 0), smallBody)) + bytes.MinRead)
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
 	body := buf.Bytes()
 	if err != nil {

@@ -43,9 +43,7 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request, dev Devic
 		return
 	}
 	if err != nil {
-		s.log.Error("ingest", "device", dev.ID, "err", err)
-		w.Header().Set("Retry-After", "2")
-		s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, "could not store the batch; retry")
+		s.unavailable(w, "store a batch of device "+dev.ID, err)
 		return
 	}
 	reply := protocol.RecordsReply{Results: results, ServerTime: now.UTC()}
@@ -73,12 +71,28 @@ type batchEnvelope struct {
 // one strict pass; when that fails, the batch is read record by record so
 // that a bad record is rejected alone. A non-zero status refuses the batch.
 func decodeBatch(body []byte, signer string) (batch []IngestRecord, status int, code, msg string) {
+	// Count before decoding: a batch of a million empty records must cost
+	// a scan of its bytes, not a million decoded records.
+	raws, plain := splitRecords(body, protocol.MaxBatch)
+	if !plain {
+		n, err := countRecords(body)
+		if err != nil {
+			return nil, http.StatusBadRequest, protocol.ErrBadRequest, "record batch: " + err.Error()
+		}
+		if n > protocol.MaxBatch {
+			return batchSizeError(n)
+		}
+	} else if len(raws) > protocol.MaxBatch {
+		return batchSizeError(len(raws))
+	}
 	var typed protocol.RecordBatch
 	if err := decodeStrict(body, &typed); err == nil {
 		if n := len(typed.Records); n == 0 || n > protocol.MaxBatch {
 			return batchSizeError(n)
 		}
-		raws := splitRecords(body, len(typed.Records))
+		if len(raws) != len(typed.Records) {
+			raws = nil // not the plain shape: encode the decoded records
+		}
 		batch = make([]IngestRecord, len(typed.Records))
 		for i := range typed.Records {
 			batch[i] = checkDecoded(typed.Records[i], signer)
@@ -111,35 +125,36 @@ func decodeBatch(body []byte, signer string) (batch []IngestRecord, status int, 
 	return batch, 0, "", ""
 }
 
-// splitRecords finds the bytes of each record in a body that already
-// decoded as a valid batch of n records, so they are stored as sent
-// without encoding them again. It returns nil when the body is not the
-// plain shape {"records":[...]} (escaped or repeated keys), and the caller
-// encodes the decoded records instead.
-func splitRecords(body []byte, n int) [][]byte {
+// splitRecords finds the bytes of each record in a body of the plain
+// shape {"records":[...]}, so they are stored as sent without encoding
+// them again. It stops after max+1 records (the batch is too large then).
+// plain is false when the body is not of that shape (escaped or repeated
+// keys, records that are not objects, invalid JSON); encoding/json's
+// reading stands then. JSON validity is left to the strict decode.
+func splitRecords(body []byte, max int) (raws [][]byte, plain bool) {
 	i := skipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
-		return nil
+		return nil, false
 	}
 	i = skipSpace(body, i+1)
 	const key = `"records"`
 	if !bytes.HasPrefix(body[i:], []byte(key)) {
-		return nil
+		return nil, false
 	}
 	i = skipSpace(body, i+len(key))
 	if i >= len(body) || body[i] != ':' {
-		return nil
+		return nil, false
 	}
 	i = skipSpace(body, i+1)
 	if i >= len(body) || body[i] != '[' {
-		return nil
+		return nil, false
 	}
 	i++
-	out := make([][]byte, 0, n)
+	var out [][]byte
 	for {
 		i = skipSpace(body, i)
 		if i >= len(body) {
-			return nil
+			return nil, false
 		}
 		if body[i] == ']' {
 			break
@@ -150,15 +165,55 @@ func splitRecords(body []byte, n int) [][]byte {
 		}
 		end := valueEnd(body, i)
 		if end < 0 {
-			return nil
+			return nil, false
 		}
-		out = append(out, body[i:end])
+		if out = append(out, body[i:end]); len(out) > max {
+			return out, true
+		}
 		i = end
 	}
-	if j := skipSpace(body, i+1); j >= len(body) || body[j] != '}' || len(out) != n {
-		return nil // another key follows: let encoding/json's reading stand
+	if j := skipSpace(body, i+1); j >= len(body) || body[j] != '}' {
+		return nil, false // another key follows
 	}
-	return out
+	return out, true
+}
+
+// countRecords counts the records of a batch of any shape as a stream of
+// JSON tokens, and stops counting past protocol.MaxBatch.
+func countRecords(body []byte) (int, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return 0, errors.New("not a JSON object")
+	}
+	n := 0
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return 0, err
+		}
+		var skip json.RawMessage
+		if k != "records" {
+			if err := dec.Decode(&skip); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return 0, errors.New("records is not a list")
+		}
+		for dec.More() {
+			if n++; n > protocol.MaxBatch {
+				return n, nil
+			}
+			if err := dec.Decode(&skip); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 func skipSpace(b []byte, i int) int {
@@ -202,7 +257,7 @@ func batchSizeError(n int) (batch []IngestRecord, status int, code, msg string) 
 	if n == 0 {
 		return nil, http.StatusBadRequest, protocol.ErrBadRequest, "record batch: no records"
 	}
-	return nil, http.StatusRequestEntityTooLarge, protocol.ErrTooManyRecords, fmt.Sprintf("record batch: %d records, at most %d per batch", n, protocol.MaxBatch)
+	return nil, http.StatusRequestEntityTooLarge, protocol.ErrTooManyRecords, fmt.Sprintf("record batch: more than %d records (%d counted before stopping), at most %d per batch", protocol.MaxBatch, n, protocol.MaxBatch)
 }
 
 const (

@@ -53,8 +53,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request, _ Device, 
 		return
 	}
 	if err != nil {
-		s.log.Error("status", "err", err)
-		s.fail(w, http.StatusInternalServerError, protocol.ErrInternal, "could not read the status list")
+		s.unavailable(w, "read the status list", err)
 		return
 	}
 	body, err := json.Marshal(sl)
@@ -76,8 +75,7 @@ func (s *Server) handleLiveStatus(w http.ResponseWriter, r *http.Request, _ Devi
 	}
 	e, found, err := s.store.Status(r.Context(), h)
 	if err != nil {
-		s.log.Error("live status", "err", err)
-		s.fail(w, http.StatusInternalServerError, protocol.ErrInternal, "could not read the status")
+		s.unavailable(w, "read a code's status", err)
 		return
 	}
 	ls := protocol.LiveStatus{Hash: h, Known: found, ServerTime: s.now().UTC()}

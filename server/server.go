@@ -31,6 +31,8 @@ type Config struct {
 	PortalTokenTTL time.Duration
 	// IdempotencyTTL is how long batch answers are kept (default 48 h).
 	IdempotencyTTL time.Duration
+	// Limits bound the request bodies held at once (see Limits).
+	Limits Limits
 }
 
 // Server is the reference provincial server.
@@ -40,6 +42,8 @@ type Server struct {
 	store Store
 	log   *slog.Logger
 	now   func() time.Time
+
+	bodies *bodyBudget
 
 	trustMu gosync.RWMutex
 	trust   TrustState
@@ -91,7 +95,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if keys.SubjectCreated {
 		cfg.Logger.Warn("the key directory had no subject key for person keys: made subject.key; codes issued from now on carry person keys", "dir", keys.Dir)
 	}
-	s := &Server{cfg: cfg, keys: keys, store: st, log: cfg.Logger, now: cfg.Now}
+	cfg.Limits.defaults()
+	s := &Server{cfg: cfg, keys: keys, store: st, log: cfg.Logger, now: cfg.Now, bodies: newBodyBudget(cfg.Limits)}
 	if s.trust, err = refreshTrust(ctx, st, keys, s.now()); err != nil {
 		st.Close()
 		return nil, err

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,58 +13,69 @@ import (
 type signedHandler func(w http.ResponseWriter, r *http.Request, dev Device, body []byte)
 
 // signed checks a request's signature, time, nonce and device before h.
+// What can be checked without the body (the signature headers' form, the
+// time, the device) is checked before a byte of it is read, and such a
+// refusal closes the connection instead of reading on; a body is read only
+// once there is room for it in the process's and the device's budget.
 func (s *Server) signed(limit int64, h signedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		now := s.now()
+		hdr, err := protocol.ParseRequestHeaders(r, now)
+		switch {
+		case err == nil:
+		case errors.Is(err, protocol.ErrRequestStale):
+			s.refuse(w, http.StatusUnauthorized, protocol.ErrStaleTime, err.Error()+"; correct the clock offset from X-Server-Time and sign again")
+			return
+		default:
+			s.refuse(w, http.StatusUnauthorized, protocol.ErrUnsigned, err.Error())
+			return
+		}
+		if limit > 0 && r.ContentLength > limit {
+			s.refuse(w, http.StatusRequestEntityTooLarge, protocol.ErrTooLarge, fmt.Sprintf("request body is larger than %d bytes", limit))
+			return
+		}
+		dev, err := s.store.Device(r.Context(), hdr.DeviceID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			s.refuse(w, http.StatusUnauthorized, protocol.ErrUnknownDevice, fmt.Sprintf("device %q: %v; enrol the device again", hdr.DeviceID, protocol.ErrDeviceUnknown))
+			return
+		case err != nil:
+			s.unavailable(w, "look up the signing device", err)
+			return
+		case dev.Disabled:
+			s.refuse(w, http.StatusForbidden, protocol.ErrDeviceDisabled, "device "+dev.ID+" is disabled")
+			return
+		}
+		if limit > smallBody {
+			n := r.ContentLength
+			if n < 0 {
+				n = limit
+			}
+			release, err := s.bodies.acquire(r.Context(), dev.ID, n)
+			if err != nil {
+				w.Header().Set("Retry-After", "2")
+				s.refuse(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, err.Error()+"; retry")
+				return
+			}
+			defer release()
+		}
 		body, ok := s.readBody(w, r, limit)
 		if !ok {
 			return
 		}
-		now := s.now()
-		var dev Device
-		keyOf := func(id string) (ed25519.PublicKey, error) {
-			d, err := s.store.Device(r.Context(), id)
-			if err != nil {
-				if errors.Is(err, ErrNotFound) {
-					return nil, fmt.Errorf("device %q: %w", id, protocol.ErrDeviceUnknown)
-				}
-				return nil, err
-			}
-			dev = d
-			return d.PublicKey, nil
-		}
-		sig, err := protocol.VerifyRequest(r, body, keyOf, now)
-		switch {
-		case err == nil:
-		case errors.Is(err, protocol.ErrRequestUnsigned):
-			s.fail(w, http.StatusUnauthorized, protocol.ErrUnsigned, err.Error())
-			return
-		case errors.Is(err, protocol.ErrRequestStale):
-			s.fail(w, http.StatusUnauthorized, protocol.ErrStaleTime, err.Error()+"; correct the clock offset from X-Server-Time and sign again")
-			return
-		case errors.Is(err, protocol.ErrDeviceUnknown):
-			s.fail(w, http.StatusUnauthorized, protocol.ErrUnknownDevice, err.Error()+"; enrol the device again")
-			return
-		case errors.Is(err, protocol.ErrRequestSignature):
+		sig, err := hdr.Verify(r, body, dev.PublicKey)
+		if err != nil {
 			s.fail(w, http.StatusUnauthorized, protocol.ErrBadSignature, "the signature does not match the request and the device key")
-			return
-		default:
-			s.log.Error("verify request", "err", err)
-			s.fail(w, http.StatusInternalServerError, protocol.ErrInternal, "could not check the request")
-			return
-		}
-		if dev.Disabled {
-			s.fail(w, http.StatusForbidden, protocol.ErrDeviceDisabled, "device "+dev.ID+" is disabled")
 			return
 		}
 		fresh, err := s.store.CheckNonce(r.Context(), sig.DeviceID, sig.Nonce, nonceForget(sig.Time, now), now)
-		if err != nil {
+		if errors.Is(err, ErrNonceWindowFull) {
 			w.Header().Set("Retry-After", "5")
-			if errors.Is(err, ErrNonceWindowFull) {
-				s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, err.Error())
-				return
-			}
-			s.log.Error("check nonce", "err", err)
-			s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, "could not check the request; retry")
+			s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, err.Error())
+			return
+		}
+		if err != nil {
+			s.unavailable(w, "check the request nonce", err)
 			return
 		}
 		if !fresh {
@@ -74,4 +84,11 @@ func (s *Server) signed(limit int64, h signedHandler) http.HandlerFunc {
 		}
 		h(w, r, dev, body)
 	}
+}
+
+// refuse answers before the body was read and closes the connection, so
+// an unread body is neither read nor waited for.
+func (s *Server) refuse(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Connection", "close")
+	s.fail(w, status, code, msg)
 }

@@ -39,4 +39,7 @@ var (
 	// ErrNonceWindowFull: more signed requests in one replay window than
 	// the in-process cache holds (bbolt store); answered 503.
 	ErrNonceWindowFull = errors.New("too many requests in the replay window")
+	// ErrStorageFull: the store cannot write because its disk is full;
+	// stores wrap it so the scanners are told, and keep their records.
+	ErrStorageFull = errors.New("the server's storage is full")
 )

@@ -39,6 +39,10 @@ func (e *ServerError) Error() string {
 		why = "this computer's clock is more than 5 minutes away from the province's; set the clock"
 	case protocol.ErrBadSignature, protocol.ErrUnsigned:
 		why = "the server did not accept this scanner's signature (" + e.Message + ")"
+	case protocol.ErrStorageFull:
+		why = "the province's storage is full; records stay on this scanner"
+	case protocol.ErrUnavailable:
+		why = fmt.Sprintf("the province server cannot serve it now (%s); records stay on this scanner", e.Message)
 	default:
 		switch {
 		case e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable:

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,7 +38,8 @@ var (
 	bMeta      = []byte("meta")
 	bSessions  = []byte("sessions") // session hash → server.Session
 	bAudit     = []byte("audit")    // institution 0 time seq → server.AuditEntry
-	allBuckets = [][]byte{bTokens, bDevices, bRecords, bByInst, bByGate, bByHash, bAlerts, bStatus, bStatusLog, bIdem, bMeta, bSessions, bAudit}
+	bNonces    = []byte("nonces")   // device 0 nonce → forget after (unix ms)
+	allBuckets = [][]byte{bTokens, bDevices, bRecords, bByInst, bByGate, bByHash, bAlerts, bStatus, bStatusLog, bIdem, bMeta, bSessions, bAudit, bNonces}
 
 	metaTrust       = []byte("trust")
 	metaStatusFloor = []byte("status_floor") // lowest since a delta is answered for
@@ -47,7 +50,8 @@ type Store struct {
 	db *bolt.DB
 	// statusHistory is how many status log entries are kept for deltas.
 	statusHistory uint64
-	// nonces stay in memory: the file admits one server process.
+	// nonces answers from memory (the file admits one server process)
+	// what the nonces bucket keeps across restarts.
 	nonces *nonceCache
 }
 
@@ -91,17 +95,25 @@ func Open(path string, o Options) (*Store, error) {
 		o.StatusHistory = 1_000_000
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
-	return &Store{db: db, statusHistory: uint64(o.StatusHistory), nonces: newNonceCache(2_000_000)}, nil
+	s := &Store{db: db, statusHistory: uint64(o.StatusHistory), nonces: newNonceCache(2_000_000)}
+	if err := s.loadNonces(time.Now()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open server store %s: nonces: %w", path, err)
+	}
+	return s, nil
 }
 
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }
 
 // Prune drops idempotency answers older than idemBefore and the sessions
-// that expired by now (nonces expire in their cache).
+// and nonces that expired by now.
 func (s *Store) Prune(ctx context.Context, idemBefore, now time.Time) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		if err := pruneSessions(tx, now); err != nil {
+			return err
+		}
+		if err := pruneNonces(tx, now); err != nil {
 			return err
 		}
 		b := tx.Bucket(bIdem)
@@ -136,14 +148,26 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(fn)
+	return storageError(s.db.Update(fn))
 }
 
 func (s *Store) batch(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Batch(fn)
+	return storageError(s.db.Batch(fn))
+}
+
+// storageError marks a write that failed for want of disk space as
+// server.ErrStorageFull (bbolt reports a failed file growth as text only).
+func storageError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || strings.Contains(err.Error(), "no space left on device") {
+		return fmt.Errorf("%w: %w", server.ErrStorageFull, err)
+	}
+	return err
 }
 
 func u64(v uint64) []byte {
