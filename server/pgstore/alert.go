@@ -31,12 +31,15 @@ func (s *Store) insertProvisional(ctx context.Context, tx pgx.Tx, dev server.Dev
 		ON CONFLICT DO NOTHING`, hashes, dev.ID, dev.Institution, ids, gates, ats, names); err != nil {
 		return err
 	}
+	// From the batch's own arrays joined with the status by hash: reading
+	// provisional_passes by device and record id would scan the table.
 	_, err := tx.Exec(ctx, `INSERT INTO alerts (institution, device_id, record_id, gate, at, code_hash, colour, raised, name)
-		SELECT p.institution, p.device_id, p.record_id, p.gate, p.at, p.code_hash, st.colour, $3, p.name
-		FROM provisional_passes p JOIN status st ON st.hash = p.code_hash
-		WHERE p.device_id = $1 AND p.record_id = ANY($2::text[]::uuid[]) AND st.colour = ANY($4::smallint[])
+		SELECT $3, $2, p.id::uuid, p.gate, p.at, p.hash, st.colour, $8, p.name
+		FROM unnest($1::bytea[], $4::text[], $5::text[], $6::timestamptz[], $7::text[]) AS p(hash, id, gate, at, name)
+		JOIN status st ON st.hash = p.hash
+		WHERE st.colour = ANY($9::smallint[])
 		ON CONFLICT (institution, device_id, record_id) DO UPDATE SET colour = excluded.colour`,
-		dev.ID, ids, now, stoppingColours())
+		hashes, dev.ID, dev.Institution, ids, gates, ats, names, now, stoppingColours())
 	return err
 }
 

@@ -10,10 +10,10 @@ func (s *Store) CheckNonce(ctx context.Context, deviceID, nonce string, forget, 
 	ctx, cancel := bound(ctx)
 	defer cancel()
 	// A row left over after its time (not yet pruned) does not count.
-	tag, err := s.pool.Exec(ctx, `INSERT INTO nonces (device_id, nonce, forget) VALUES ($1, $2, $3)
+	tag, err := s.nonces.Exec(ctx, `INSERT INTO nonces (device_id, nonce, forget) VALUES ($1, $2, $3)
 		ON CONFLICT (device_id, nonce) DO UPDATE SET forget = excluded.forget WHERE nonces.forget < $4`, deviceID, nonce, forget, now)
 	if err != nil {
-		return false, fmt.Errorf("check nonce: %w", err)
+		return false, fmt.Errorf("check nonce: %w", storageError(err))
 	}
 	return tag.RowsAffected() == 1, nil
 }

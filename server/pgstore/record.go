@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"hcscan/protocol"
@@ -46,42 +47,52 @@ func (s *Store) Ingest(ctx context.Context, dev server.Device, batch []server.In
 		}
 	}
 	replayed := false
-	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if idem.Key != "" {
-			// Retries of one key wait for each other instead of racing.
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", dev.ID+" "+idem.Key); err != nil {
-				return err
-			}
-			var bodyHash, prev []byte
-			err := tx.QueryRow(ctx, `SELECT body_hash, results FROM idempotency WHERE device_id = $1 AND key = $2`, dev.ID, idem.Key).Scan(&bodyHash, &prev)
-			if err == nil {
-				if string(bodyHash) != string(idem.BodyHash[:]) {
-					return server.ErrIdemConflict
+	// The keys go in by COPY, the fastest way in; a key already there (a
+	// retry after a lost answer) makes the COPY fail, and the batch is
+	// stored again with INSERT ... ON CONFLICT, which sorts them out.
+	store := func(careful bool) error {
+		return s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			if idem.Key != "" {
+				// Retries of one key wait for each other instead of racing.
+				if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", dev.ID+" "+idem.Key); err != nil {
+					return err
 				}
-				replayed = true
-				results = nil
-				return json.Unmarshal(prev, &results)
+				var bodyHash, prev []byte
+				err := tx.QueryRow(ctx, `SELECT body_hash, results FROM idempotency WHERE device_id = $1 AND key = $2`, dev.ID, idem.Key).Scan(&bodyHash, &prev)
+				if err == nil {
+					if string(bodyHash) != string(idem.BodyHash[:]) {
+						return server.ErrIdemConflict
+					}
+					replayed = true
+					results = nil
+					return json.Unmarshal(prev, &results)
+				}
+				if !errors.Is(err, pgx.ErrNoRows) {
+					return err
+				}
 			}
-			if !errors.Is(err, pgx.ErrNoRows) {
+			if len(fresh) > 0 {
+				if err := s.insertRecords(ctx, tx, dev, batch, fresh, results, now, careful); err != nil {
+					return err
+				}
+			}
+			if idem.Key != "" {
+				data, err := json.Marshal(results)
+				if err != nil {
+					return err
+				}
+				_, err = tx.Exec(ctx, `INSERT INTO idempotency (device_id, key, created, body_hash, results) VALUES ($1, $2, $3, $4, $5)`,
+					dev.ID, idem.Key, now, idem.BodyHash[:], data)
 				return err
 			}
-		}
-		if len(fresh) > 0 {
-			if err := s.insertRecords(ctx, tx, dev, batch, fresh, results, now); err != nil {
-				return err
-			}
-		}
-		if idem.Key != "" {
-			data, err := json.Marshal(results)
-			if err != nil {
-				return err
-			}
-			_, err = tx.Exec(ctx, `INSERT INTO idempotency (device_id, key, created, body_hash, results) VALUES ($1, $2, $3, $4, $5)`,
-				dev.ID, idem.Key, now, idem.BodyHash[:], data)
-			return err
-		}
-		return nil
-	})
+			return nil
+		})
+	}
+	err := store(false)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" /* unique_violation */ && pe.TableName == "record_keys" {
+		err = store(true)
+	}
 	if err != nil {
 		if errors.Is(err, server.ErrIdemConflict) {
 			return nil, false, err
@@ -92,42 +103,58 @@ func (s *Store) Ingest(ctx context.Context, dev server.Device, batch []server.In
 }
 
 // insertRecords stores the records of batch at the indexes fresh that are
-// new for the device and sets their results (stored or duplicate).
-func (s *Store) insertRecords(ctx context.Context, tx pgx.Tx, dev server.Device, batch []server.IngestRecord, fresh []int, results []protocol.RecordResult, now time.Time) error {
-	ids := make([]string, len(fresh))
-	ats := make([]time.Time, len(fresh))
+// new for the device and sets their results (stored or duplicate). Unless
+// careful, the keys are copied in and every record is taken as new: the
+// COPY fails if one is not.
+func (s *Store) insertRecords(ctx context.Context, tx pgx.Tx, dev server.Device, batch []server.IngestRecord, fresh []int, results []protocol.RecordResult, now time.Time, careful bool) error {
+	ids := make([]pgtype.UUID, len(fresh))
 	for j, i := range fresh {
-		ids[j], ats[j] = batch[i].ID, server.When(&batch[i].Record)
+		u, err := uuid.Parse(batch[i].ID)
+		if err != nil {
+			return err
+		}
+		ids[j] = pgtype.UUID{Bytes: u, Valid: true}
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO record_keys (device_id, record_id, at, institution)
-		SELECT $1, k.id::uuid, k.at, $4 FROM unnest($2::text[], $3::timestamptz[]) AS k(id, at)
-		ON CONFLICT DO NOTHING RETURNING record_id::text`, dev.ID, ids, ats, dev.Institution)
-	if err != nil {
-		return err
-	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return err
-	}
-	isNew := make(map[string]bool, len(inserted))
-	for _, id := range inserted {
-		isNew[id] = true
+	isNew := make(map[[16]byte]bool, len(fresh))
+	if careful {
+		ats := make([]time.Time, len(fresh))
+		for j, i := range fresh {
+			ats[j] = server.When(&batch[i].Record)
+		}
+		rows, err := tx.Query(ctx, `INSERT INTO record_keys (device_id, record_id, at, institution)
+			SELECT $1, k.id, k.at, $4 FROM unnest($2::uuid[], $3::timestamptz[]) AS k(id, at)
+			ON CONFLICT DO NOTHING RETURNING record_id`, dev.ID, ids, ats, dev.Institution)
+		if err != nil {
+			return err
+		}
+		inserted, err := pgx.CollectRows(rows, pgx.RowTo[pgtype.UUID])
+		if err != nil {
+			return err
+		}
+		for _, id := range inserted {
+			isNew[id.Bytes] = true
+		}
+	} else {
+		keys := make([][]any, len(fresh))
+		for j, i := range fresh {
+			keys[j] = []any{dev.ID, ids[j], server.When(&batch[i].Record), dev.Institution}
+			isNew[ids[j].Bytes] = true
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"record_keys"}, []string{"device_id", "record_id", "at", "institution"}, pgx.CopyFromRows(keys)); err != nil {
+			return err
+		}
 	}
 	var copyRows [][]any
 	var prov []int
-	for _, i := range fresh {
+	for j, i := range fresh {
 		in := &batch[i]
-		if !isNew[in.ID] {
+		if !isNew[ids[j].Bytes] {
 			results[i].Status = protocol.Duplicate
 			continue
 		}
 		results[i].Status = protocol.Stored
-		u, err := uuid.Parse(in.ID)
-		if err != nil {
-			return err
-		}
 		r := &in.Record
-		copyRows = append(copyRows, []any{server.When(r), dev.ID, pgtype.UUID{Bytes: u, Valid: true}, dev.Institution, r.Gate, now, in.Raw})
+		copyRows = append(copyRows, []any{server.When(r), dev.ID, ids[j], dev.Institution, r.Gate, now, in.Raw})
 		if r.ProvisionalPass() {
 			prov = append(prov, i)
 		}

@@ -6,13 +6,16 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	gosync "sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hcscan/server"
@@ -26,7 +29,16 @@ import (
 // the audit list and the trust list served. See migrations for the
 // schema.
 type Store struct {
-	pool          *pgxpool.Pool
+	pool *pgxpool.Pool
+	// nonces is a pool whose sessions commit without waiting for the
+	// WAL flush (synchronous_commit off): a request nonce is checked on
+	// every signed request, and waiting for a disk flush on each would
+	// bound a province's status checks by its disk. What that risks: a
+	// database crash may forget the nonces of the last fraction of a
+	// second (wal_writer_delay), so a request captured then could be
+	// replayed once after the crash; records stay unique and batches
+	// idempotent all the same.
+	nonces        *pgxpool.Pool
 	log           *slog.Logger
 	statusHistory int64
 	// days holds the names of day partitions known to exist.
@@ -44,6 +56,11 @@ type Options struct {
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
+
+// defaultMaxConns is the connection pool's size when the URL does not set
+// pool_max_conns: pgx's default (the number of CPUs, at least 4) keeps a
+// server process waiting for connections under a province's load.
+const defaultMaxConns = 20
 
 // callTimeout bounds one store call (see bound).
 const callTimeout = 30 * time.Second
@@ -65,6 +82,12 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if o.StatusHistory <= 0 {
 		o.StatusHistory = 1_000_000
 	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
+	}
+	ncfg := cfg.Copy()
+	ncfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	ncfg.MaxConns = max(4, cfg.MaxConns/2)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
@@ -78,13 +101,19 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: migrate: %w", err)
 	}
-	o.Logger.Info("postgres store open", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database, "schema_version", v)
-	return &Store{pool: pool, log: o.Logger, statusHistory: int64(o.StatusHistory), now: o.Now}, nil
+	nonces, err := pgxpool.NewWithConfig(ctx, ncfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	o.Logger.Info("postgres store open", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database, "schema_version", v, "max_conns", cfg.MaxConns)
+	return &Store{pool: pool, nonces: nonces, log: o.Logger, statusHistory: int64(o.StatusHistory), now: o.Now}, nil
 }
 
-// Close closes the connection pool.
+// Close closes the connection pools.
 func (s *Store) Close() error {
 	s.pool.Close()
+	s.nonces.Close()
 	return nil
 }
 
@@ -119,7 +148,18 @@ func bound(ctx context.Context) (context.Context, context.CancelFunc) {
 func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	ctx, cancel := bound(ctx)
 	defer cancel()
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
+	return storageError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) }))
+}
+
+// storageError marks a failure for want of disk space (SQLSTATE class
+// 53: disk_full, out of memory, too many connections are temporary too,
+// but only a full disk needs the operator) as server.ErrStorageFull.
+func storageError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "53100" /* disk_full */ {
+		return fmt.Errorf("%w: %w", server.ErrStorageFull, err)
+	}
+	return err
 }
 
 func nullTime(t time.Time) *time.Time {
