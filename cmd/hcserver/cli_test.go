@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func run(t *testing.T, stdin string, name string, args ...string) (string, string, int) {
+func run(t testing.TB, stdin string, name string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
 	cmd.Stdin = strings.NewReader(stdin)

@@ -1,15 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -47,12 +41,12 @@ func runFailover(t testing.TB, scanners, perScanner int) failoverRun {
 	dbName := db[strings.Index(db, "dbname=")+len("dbname="):]
 	dbName = strings.Fields(dbName)[0]
 	data := filepath.Join(t.TempDir(), "prov")
-	if _, stderr, code := runTB(t, "hcserver", "keys", "init", "--dir", data); code != 0 {
+	if _, stderr, code := run(t, "", "hcserver", "keys", "init", "--dir", data); code != 0 {
 		t.Fatalf("keys init: %s", stderr)
 	}
 	urls := make([]string, 2)
 	for i := range urls {
-		_, urls[i], _ = startServeTB(t, "--data", data, "--db", db)
+		_, urls[i], _ = startServeArgs(t, "--data", data, "--db", db)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -60,7 +54,7 @@ func runFailover(t testing.TB, scanners, perScanner int) failoverRun {
 	outboxes := make([]*store.Store, scanners)
 	ids := map[string]string{} // record id → device id
 	for i := range outboxes {
-		tok, stderr, code := runTB(t, "hcserver", "token", "--data", data, "--db", db, "--institution", "第一中学", "--gate", fmt.Sprintf("gate %d", i))
+		tok, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--db", db, "--institution", "第一中学", "--gate", fmt.Sprintf("gate %d", i))
 		if code != 0 {
 			t.Fatalf("token: %s", stderr)
 		}
@@ -207,42 +201,4 @@ func BenchmarkFailover(b *testing.B) {
 	}
 	benchfig.Record(b, "failover_lost_records", float64(lost), "records")
 	benchfig.Record(b, "failover_duplicate_records", float64(dup), "records")
-}
-
-// runTB and startServeTB are run and startServeArgs for benchmarks too.
-func runTB(t testing.TB, name string, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, name), args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return out.String(), errb.String(), ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), 0
-}
-
-func startServeTB(t testing.TB, args ...string) (*exec.Cmd, string, string) {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "hcserver"), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve printed nothing: %v\n%s", err, stderr.String())
-	}
-	m := regexp.MustCompile(`on (https?://[^/ ]+)/`).FindStringSubmatch(line)
-	if m == nil {
-		t.Fatalf("serve's first line %q names no address", line)
-	}
-	go io.Copy(io.Discard, stdout)
-	return cmd, m[1], line
 }

@@ -271,4 +271,3 @@ func TestReplayAfterRestartRefused(t *testing.T) {
 		t.Errorf("fresh request after restart: %v", c)
 	}
 }
-

@@ -17,7 +17,7 @@ import (
 
 // startServeArgs runs `hcserver serve` with args and returns its URL and
 // first line.
-func startServeArgs(t *testing.T, args ...string) (*exec.Cmd, string, string) {
+func startServeArgs(t testing.TB, args ...string) (*exec.Cmd, string, string) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "hcserver"), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout, _ := cmd.StdoutPipe()

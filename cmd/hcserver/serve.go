@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, serve HTTPS")
 	key := fs.String("tls-key", "", "TLS private key (PEM)")
 	db := dbFlag(fs)
+	maxConns := fs.Int("max-conns", 4096, "connections served at once; more wait in the kernel's queue (each costs a file descriptor and some 20 KB)")
 	verbose := fs.Bool("v", false, "log every batch")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -65,6 +66,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usage(err)
 	}
+	ln = server.LimitListener(ln, *maxConns)
 	adminLn, err := net.Listen("tcp", *adminAddr)
 	if err != nil {
 		ln.Close()

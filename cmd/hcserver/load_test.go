@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"hcscan/healthcode"
+	"hcscan/internal/benchfig"
+	"hcscan/internal/loadgen"
+	"hcscan/internal/pgtest"
+	"hcscan/protocol"
+	"hcscan/server"
+	"hcscan/server/pgstore"
+)
+
+// loadProvince is a province under load: one PostgreSQL (durable
+// settings), two `hcserver serve` processes on it and many enrolled
+// simulated scanners.
+type loadProvince struct {
+	servers []string
+	devs    []loadgen.Device
+	red     []string // code hashes the province has set red
+}
+
+func startLoadProvince(b *testing.B, devices int) *loadProvince {
+	pg := pgtest.Start(b, true)
+	db := pg.NewDatabase(b)
+	data := filepath.Join(b.TempDir(), "prov")
+	if _, stderr, code := run(b, "", "hcserver", "keys", "init", "--dir", data); code != 0 {
+		b.Fatalf("keys init: %s", stderr)
+	}
+	p := &loadProvince{}
+	for range 2 {
+		_, url, _ := startServeArgs(b, "--data", data, "--db", db)
+		p.servers = append(p.servers, url)
+	}
+	// Tokens and colours straight into the database, as `hcserver token
+	// --db` and `hcserver status set --db` write them.
+	ctx := context.Background()
+	st, err := pgstore.Open(ctx, db, pgstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	admin, err := server.New(ctx, server.Config{Dir: data, Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	tokens := make([]string, devices)
+	for i := range tokens {
+		if tokens[i], _, err = admin.NewToken(ctx, server.TokenEnroll, fmt.Sprintf("institution %d", i%200), fmt.Sprintf("gate %d", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var changes []server.StatusChange
+	for i := 0; i < 1000; i++ {
+		var id healthcode.CodeID
+		copy(id[:], uuid.New().NodeID())
+		id[15] = byte(i)
+		id[14] = byte(i >> 8)
+		changes = append(changes, server.StatusChange{Hash: id.Hash(), Colour: healthcode.Red})
+		p.red = append(p.red, id.Hash().String())
+	}
+	if _, _, err := st.SetStatus(ctx, changes, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	if p.devs, err = loadgen.Enroll(ctx, client, p.servers[0], tokens); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkStatusUnderLoad drives live status checks (GET
+// /v1/status/{hash}, signed by 2,000 different scanners, half of the codes
+// known red) at 5,000 checks a second for 10 s through two server
+// processes on one PostgreSQL, with vegeta, and reports the 99th
+// percentile latency. The load generator runs on the same machine.
+func BenchmarkStatusUnderLoad(b *testing.B) {
+	p := startLoadProvince(b, 2000)
+	hashes := append([]string(nil), p.red...)
+	for i := range p.red { // as many codes the province does not know
+		hashes = append(hashes, healthcode.CodeHash(uuid.New()).String())
+		_ = i
+	}
+	ctx := context.Background()
+	// A short warm-up fills the connection pools of both processes.
+	loadgen.Attack(ctx, "warm-up", loadgen.LiveChecks(p.servers, p.devs, hashes), loadgen.Options{Rate: 1000, Duration: time.Second})
+	b.ResetTimer()
+	var rep loadgen.Report
+	for i := 0; i < b.N; i++ {
+		rep = loadgen.Attack(ctx, "status", loadgen.LiveChecks(p.servers, p.devs, hashes), loadgen.Options{Rate: 5000, Duration: 10 * time.Second})
+	}
+	b.StopTimer()
+	b.Log(rep)
+	if rep.Success < 0.999 {
+		b.Fatalf("%.2f%% of the checks succeeded: %v %v", 100*rep.Success, rep.Codes, rep.Errors)
+	}
+	benchfig.Record(b, "status_check_p99_ms", float64(rep.P99.Microseconds())/1000, "ms")
+	benchfig.Record(b, "status_check_rate_per_s", rep.Throughput, "checks/s")
+}
+
+// BenchmarkIngestUnderLoad uploads batches of 500 records from 2,000
+// scanners through two server processes on one PostgreSQL as fast as 16
+// uploads in flight allow, for 10 s, with vegeta, and reports the records
+// stored per second and the batch latency.
+func BenchmarkIngestUnderLoad(b *testing.B) {
+	p := startLoadProvince(b, 2000)
+	start := time.Now().Add(-2 * time.Hour)
+	body := func(n uint64, deviceID string) []byte {
+		recs := make([]healthcode.Record, protocol.MaxBatch)
+		for j := range recs {
+			u, _ := uuid.NewV7()
+			at := start.Add(time.Duration(n)*time.Millisecond + time.Duration(j)*time.Microsecond)
+			recs[j] = healthcode.Record{
+				ID: u.String(), DeviceID: deviceID, Institution: "institution", Gate: "gate", Operator: "operator",
+				Time: at, CorrectedTime: at, CodeHash: healthcode.CodeHash(u), ScannedColour: healthcode.Green,
+				EffectiveColour: healthcode.Green, Verdict: healthcode.VerdictPass, Temperature: 365,
+				Disposition: healthcode.DispositionPass, Name: "张*三", IDMasked: "110***********1234", Region: 110000, Lang: "zh",
+				Provisional: j%10 == 0,
+			}
+		}
+		data, _ := json.Marshal(protocol.RecordBatch{Records: recs})
+		return data
+	}
+	allStored := func(reply []byte) bool {
+		var rr protocol.RecordsReply
+		return json.Unmarshal(reply, &rr) == nil && rr.Stored == protocol.MaxBatch
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	var rep loadgen.Report
+	for i := 0; i < b.N; i++ {
+		rep = loadgen.Attack(ctx, "ingest", loadgen.Batches(p.servers, p.devs, body), loadgen.Options{Workers: 16, Duration: 10 * time.Second, Check: allStored})
+	}
+	b.StopTimer()
+	b.Log(rep)
+	if rep.Checked != rep.Requests {
+		b.Fatalf("%d of %d batches were stored whole: %v %v", rep.Checked, rep.Requests, rep.Codes, rep.Errors)
+	}
+	benchfig.Record(b, "load_ingest_records_per_s", rep.Throughput*protocol.MaxBatch, "records/s")
+	benchfig.Record(b, "load_ingest_batch_p99_ms", float64(rep.P99.Microseconds())/1000, "ms")
+}
