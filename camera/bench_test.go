@@ -165,6 +165,7 @@ func rssMB() float64 {
 // 2.7 MB; `go test -tags matprofile` counts them exactly); allocator growth
 // as the steps that glibc's dynamic mmap threshold caused (malloc_linux.go).
 func BenchmarkStream10MinMemory(b *testing.B) {
+	TuneAllocator() // as hcscan run does before it streams
 	path, _ := gateVideo720(b)
 	const minute, minutes = 1800, 10
 	var growth, spread, heapGrowth float64

@@ -9,9 +9,9 @@
 // cool-down, so that one person is one Scan.
 //
 // Nothing here writes to stdout or stderr: OpenCV's own logging is silenced
-// before the first OpenCV call and problems come back as errors, as State
-// values, or through the slog.Logger in Options. No gocv.Mat leaves the
-// package.
+// before the package's first OpenCV call (not on import) and problems come
+// back as errors, as State values, or through the slog.Logger in Options.
+// No gocv.Mat leaves the package.
 package camera
 
 import (
@@ -39,7 +39,11 @@ func silenceOpenCV() {
 	})
 }
 
-func init() {
-	pinMallocThreshold()
-	silenceOpenCV()
-}
+// TuneAllocator prepares the process for a long video stream: it fixes
+// glibc's mmap threshold (malloc_linux.go says why), which keeps resident
+// memory flat over hours of 720p frames. Programs that stream video call it
+// once, early in main or at the start of the command (hcscan run, demo,
+// decode); importing the package changes nothing in the process. It
+// reports whether it changed the allocator: false off glibc, without cgo,
+// or when the operator set MALLOC_MMAP_THRESHOLD_ (their value stands).
+func TuneAllocator() bool { return pinMallocThreshold() }

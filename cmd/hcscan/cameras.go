@@ -1,21 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"hcscan/camera"
+	"hcscan/internal/cli"
 )
 
-func init() {
-	register("cameras", "list the video devices and what each delivers", runCameras)
-}
-
-func runCameras(args []string) int {
-	return camerasCommand(args, os.Stdout, os.Stderr, camera.ListDevices)
+// cameras lists the video devices.
+func (e env) cameras(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	return cli.Exit(camerasCommand(args, stdout, stderr, e.devices))
 }
 
 // camerasCommand exits 1 when no usable device is found, so that a setup

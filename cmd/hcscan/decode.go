@@ -10,21 +10,18 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 
 	"hcscan/camera"
+	"hcscan/internal/cli"
 )
 
-func init() {
-	register("decode", "decode QR codes in images, folders of images or video files", runDecode)
-}
-
-func runDecode(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	return decodeCommand(ctx, args, os.Stdout, os.Stderr)
+// decode reads codes from images and videos as the camera does; the
+// allocator is tuned as for any program that streams video.
+func (e env) decode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	camera.TuneAllocator()
+	return cli.Exit(decodeCommand(ctx, args, stdout, stderr))
 }
 
 // decodeLine is one line of `hcscan decode --json`: one code, a miss, or a

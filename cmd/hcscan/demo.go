@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
 	"io"
 	"log/slog"
 	"os"
@@ -18,268 +14,51 @@ import (
 	"time"
 
 	"hcscan/camera"
-	"hcscan/healthcode"
-	"hcscan/internal/qrimage"
+	"hcscan/internal/cli"
 	"hcscan/store"
 	hcsync "hcscan/sync"
-	"hcscan/tui"
 )
 
-func init() {
-	register("demo", "the scanner screen on a generated video of people at a gate, with a local provincial server", runDemo)
-}
+// errDemoInterrupted ends a demo stopped by a signal (exit 1).
+var errDemoInterrupted = &cli.ExitError{Code: exitInvalid, Err: errors.New("stopped by a signal; the provincial server is stopped")}
 
-// demoPerson is one person in the demo video.
-type demoPerson struct {
-	Label    string                   // what the person is, for the guide
-	Payload  string                   // the code they show
-	Readings []healthcode.Temperature // the thermometer's script: first, then re-measure
-}
-
-// demoWorld is everything the demo makes in its folder.
-type demoWorld struct {
-	Dir      string
-	DataPath string // the scanner's data file
-	Video    string // the generated gate video the camera plays
-	Log      string
-	Province string // the server's data directory (its keys in keys/)
-	People   []demoPerson
-	Operator string
-	PIN      string
-	URL      string // the provincial server
-	server   *serverProcess
-}
-
-// Close stops the local provincial server and waits for it.
-func (w *demoWorld) Close() {
-	if w != nil {
-		w.server.Stop()
-	}
-}
-
-// thermometer is the demo's scripted temperature readings.
-func (w *demoWorld) thermometer() tui.Thermometer {
-	byPayload := map[string][]healthcode.Temperature{}
-	for _, p := range w.People {
-		byPayload[p.Payload] = p.Readings
-	}
-	return func(s tui.Scan, remeasure bool) (healthcode.Temperature, bool) {
-		r := byPayload[s.Text]
-		i := 0
-		if remeasure {
-			i = 1
-		}
-		if i >= len(r) {
-			return 0, false
-		}
-		return r[i], true
-	}
-}
-
-// framesPerPerson and gapFrames pace the demo video: each code is in view
-// for a while, then leaves, so the camera sees one scan per person.
-type demoPacing struct {
-	FPS                                    float64
-	FramesPerPerson, GapFrames, LeadFrames int
-}
-
-// demoOptions says how to build the demo world.
-type demoOptions struct {
-	Dir       string
-	HCServer  string // the hcserver program
-	Pace      demoPacing
-	Log       *slog.Logger
-	ServerLog io.Writer // what the server child prints
-}
-
-// buildDemo makes a province with the hcserver program (keys, the people's
-// codes, `hcserver serve` on 127.0.0.1 as a child process, an enrolment
-// token), enrols a scanner in dir, adds an operator and renders the codes
-// into a video. The caller closes the world, also after an error.
-func buildDemo(ctx context.Context, o demoOptions) (*demoWorld, error) {
-	dir := o.Dir
-	w := &demoWorld{Dir: dir, DataPath: filepath.Join(dir, "scanner", "hcscan.db"), Video: filepath.Join(dir, "video", "gate.avi"),
-		Log: filepath.Join(dir, "scanner", "hcscan.log"), Province: filepath.Join(dir, "province"), Operator: "demo", PIN: "1234"}
-	keys := filepath.Join(w.Province, "keys")
-	if _, err := hcserver(ctx, o.HCServer, "keys", "init", "--dir", keys); err != nil {
-		return w, err
-	}
-	// A second province nobody trusts, for the forged code.
-	forger := filepath.Join(dir, "forger", "keys")
-	if _, err := hcserver(ctx, o.HCServer, "keys", "init", "--dir", forger, "--regions", "110000"); err != nil {
-		return w, err
-	}
-	var err error
-	if w.People, err = demoPeople(ctx, o.HCServer, keys, forger, time.Now()); err != nil {
-		return w, err
-	}
-	if err := renderVideo(w.Video, w.People, o.Pace); err != nil {
-		return w, err
-	}
-	serverLog := o.ServerLog
-	if serverLog == nil {
-		serverLog = io.Discard
-	}
-	// --db= keeps the demo on its own bbolt file even when $HCSERVER_DB names a PostgreSQL database.
-	if w.server, err = startServer(ctx, o.HCServer, []string{"--data", w.Province, "--addr", "127.0.0.1:0", "--db="}, serverLog); err != nil {
-		return w, fmt.Errorf("provincial server: %w", err)
-	}
-	w.URL = w.server.URL
-	token, err := hcserver(ctx, o.HCServer, "token", "--data", w.Province, "--db=",
-		"--institution", "第一中学 No.1 School", "--gate", "东门 East gate")
-	if err != nil {
-		return w, err
-	}
-	st, err := store.Open(w.DataPath, store.Options{Logger: o.Log})
-	if err != nil {
-		return w, err
-	}
-	defer st.Close()
-	if _, err := hcsync.Enroll(ctx, st, hcsync.EnrollOptions{ServerURL: w.URL, Token: token, Name: "demo laptop"}); err != nil {
-		return w, fmt.Errorf("enrol the demo scanner: %w", err)
-	}
-	if err := st.AddOperator(w.Operator, w.PIN); err != nil {
-		return w, err
-	}
-	client, err := hcsync.New(st, hcsync.Options{Logger: o.Log})
-	if err != nil {
-		return w, err
-	}
-	if _, err := client.SyncOnce(ctx, nil); err != nil { // trust and status lists into the cache
-		return w, fmt.Errorf("first sync of the demo scanner: %w", err)
-	}
-	return w, nil
-}
-
-// demoPeople issues the people's codes with `hcserver issue`: from the
-// province's keys, and the forged one from the forger's.
-func demoPeople(ctx context.Context, bin, keys, forger string, now time.Time) ([]demoPerson, error) {
-	type spec struct {
-		label    string
-		region   string
-		colour   string
-		name, id string
-		lang     string
-		issued   time.Time
-		forged   bool
-		readings []healthcode.Temperature
-	}
-	recent := now.Add(-2 * time.Hour)
-	specs := []spec{
-		{"green code, normal temperature → pass", "110105", "green", "张三丰", "110105199001011234", "zh", recent, false, []healthcode.Temperature{365}},
-		{"yellow code → stop, persuade to return", "310104", "yellow", "李小龙", "310104198506061234", "zh", recent, false, []healthcode.Temperature{366}},
-		{"red code (Guangdong, one code pass) → stop, send to clinic", "440305", "red", "王芳芳", "440305197707071234", "zh", recent, false, []healthcode.Temperature{364}},
-		{"expired code → invalid", "110105", "green", "赵六", "110105196001011234", "zh", now.Add(-75 * time.Hour), false, nil},
-		{"forged code (unknown issuer key) → invalid", "110105", "green", "孙七", "110105199909091234", "zh", recent, true, nil},
-		{"green code with fever 38.1 °C → stop, re-measure", "510104", "green", "周八", "510104199202021234", "zh", recent, false, []healthcode.Temperature{381, 380}},
-		{"Korean visitor, green → pass (holder line in Korean)", "110105", "green", "Kim Minsu", "M12345678", "ko", recent, false, []healthcode.Temperature{367}},
-	}
-	people := make([]demoPerson, len(specs))
-	errs := make([]error, len(specs))
-	var wg gosync.WaitGroup
-	for i, s := range specs {
-		wg.Go(func() {
-			dir := keys
-			if s.forged {
-				dir = forger
-			}
-			payload, err := hcserver(ctx, bin, "issue", "--dir", dir, "--region", s.region, "--colour", s.colour,
-				"--name", s.name, "--id", s.id, "--lang", s.lang, "--issued-at", s.issued.Format(time.RFC3339), "--expires", "72h")
-			if err != nil {
-				errs[i] = fmt.Errorf("issue demo code (%s): %w", s.label, err)
-				return
-			}
-			people[i] = demoPerson{Label: s.label, Payload: payload, Readings: s.readings}
-		})
-	}
-	wg.Wait()
-	return people, errors.Join(errs...)
-}
-
-// renderVideo writes the demo's gate video (MJPG AVI, played by the camera
-// at its own frame rate, as a webcam would deliver frames): a blank
-// lead-in, then each person's code in view for a while (moving a little, as
-// a held phone does) with a gap between.
-func renderVideo(path string, people []demoPerson, pace demoPacing) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	const W, H = 640, 480
-	v, err := camera.CreateVideo(path, pace.FPS, W, H)
-	if err != nil {
-		return err
-	}
-	blank := image.NewGray(image.Rect(0, 0, W, H))
-	draw.Draw(blank, blank.Bounds(), image.NewUniform(image.White.C), image.Point{}, draw.Src)
-	frame := image.NewGray(blank.Bounds())
-	write := func(img *image.Gray, n int) error {
-		for range n {
-			if err := v.Write(img); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	err = write(blank, pace.LeadFrames)
-	for _, p := range people {
-		if err != nil {
-			break
-		}
-		var code *image.Gray
-		if code, err = qrimage.Render(p.Payload, 4); err != nil {
-			break
-		}
-		for i := 0; i < pace.FramesPerPerson && err == nil; i++ {
-			draw.Draw(frame, frame.Bounds(), image.NewUniform(color.Gray{Y: 200}), image.Point{}, draw.Src)
-			dx, dy := (i%5)*4-8, (i%3)*4-4
-			at := image.Pt((W-code.Bounds().Dx())/2+dx, (H-code.Bounds().Dy())/2+dy)
-			draw.Draw(frame, code.Bounds().Add(at), code, image.Point{}, draw.Src)
-			err = write(frame, 1)
-		}
-		if err == nil {
-			err = write(blank, pace.GapFrames)
-		}
-	}
-	if cerr := v.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func runDemo(args []string) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+// demo builds the demo's world in a temporary folder, prints a guide,
+// opens the scanner screen on the video, and afterwards uploads what is
+// left and says what the province received.
+func (e env) demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcscan", "demo", stderr)
 	keep := fs.Bool("keep", false, "keep the demo folder (keys, data file, video, log) afterwards")
 	lang := fs.String("lang", "zh", "zh or en (L switches at run time)")
 	seconds := fs.Float64("seconds", 8, "how long each person holds up their code")
 	serverBin := fs.String("hcserver", "", "the provincial server program (default: hcserver beside hcscan, else on PATH)")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if *lang != "zh" && *lang != "en" {
-		fmt.Fprintln(os.Stderr, "hcscan demo: --lang must be zh or en")
-		return exitUsage
+		return cli.Usagef("--lang must be zh or en")
 	}
 	bin := *serverBin
 	if bin == "" {
 		var err error
 		if bin, err = findHCServer(); err != nil {
-			fmt.Fprintln(os.Stderr, "hcscan demo:", err)
-			return exitUsage
+			return usage(err)
 		}
 	} else if !isExecutable(bin) {
-		fmt.Fprintf(os.Stderr, "hcscan demo: --hcserver %s: not an executable file (`make build` builds bin/hcserver)\n", bin)
-		return exitUsage
+		return cli.Usagef("--hcserver %s: not an executable file (`make build` builds bin/hcserver)", bin)
 	}
+	camera.TuneAllocator()
 
 	// A signal (Ctrl-C before the screen opens, kill, the terminal closing)
 	// ends the demo in order: the screen closes, the server child is
 	// stopped and waited for, the folder is removed.
-	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stopSignals()
 	dir, err := os.MkdirTemp("", "hcscan-demo-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hcscan demo:", err)
-		return exitUsage
+		return usage(err)
 	}
 	var w *demoWorld
 	var cleanOnce gosync.Once
@@ -307,11 +86,10 @@ func runDemo(args []string) int {
 		}
 	}()
 
-	fmt.Printf("hcscan demo: making a province, a scanner and a video of %d people in %s …\n", 7, dir)
+	fmt.Fprintf(stdout, "hcscan demo: making a province, a scanner and a video of %d people in %s …\n", 7, dir)
 	logf, err := os.OpenFile(filepath.Join(dir, "demo.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hcscan demo:", err)
-		return exitUsage
+		return usage(err)
 	}
 	defer logf.Close()
 	log := slog.New(slog.NewTextHandler(logf, nil))
@@ -320,21 +98,20 @@ func runDemo(args []string) int {
 		Pace: demoPacing{FPS: fps, FramesPerPerson: int(*seconds * fps), GapFrames: 2 * fps, LeadFrames: 2 * fps}})
 	if err != nil {
 		if ctx.Err() != nil {
-			return demoInterrupted()
+			return errDemoInterrupted
 		}
-		fmt.Fprintln(os.Stderr, "hcscan demo:", err)
 		if *keep {
-			fmt.Fprintf(os.Stderr, "hcscan demo: the log is in %s\n", logf.Name())
+			err = fmt.Errorf("%w (the log is in %s)", err, logf.Name())
 		}
-		return exitUsage
+		return usage(err)
 	}
-	fmt.Printf("The provincial server (%s, pid %d) listens on %s.\n", bin, w.server.Pid, w.URL)
-	fmt.Println("The people at the gate, in order (the thermometer's readings are typed in for you; press Enter):")
+	fmt.Fprintf(stdout, "The provincial server (%s, pid %d) listens on %s.\n", bin, w.server.Pid, w.URL)
+	fmt.Fprintln(stdout, "The people at the gate, in order (the thermometer's readings are typed in for you; press Enter):")
 	for i, p := range w.People {
-		fmt.Printf("  %d. %s\n", i+1, p.Label)
+		fmt.Fprintf(stdout, "  %d. %s\n", i+1, p.Label)
 	}
-	fmt.Printf("Sign in as operator %q with PIN %s. The video starts when you sign in.\n", w.Operator, w.PIN)
-	fmt.Println("Keys: Enter confirms, 1-5 picks an action, r records, s sync, ? help, L 中文/English, q q quits.")
+	fmt.Fprintf(stdout, "Sign in as operator %q with PIN %s. The video starts when you sign in.\n", w.Operator, w.PIN)
+	fmt.Fprintln(stdout, "Keys: Enter confirms, 1-5 picks an action, r records, s sync, ? help, L 中文/English, q q quits.")
 
 	cfg := DefaultConfig()
 	cfg.Data.Dir = filepath.Dir(w.DataPath)
@@ -344,54 +121,53 @@ func runDemo(args []string) int {
 	cfg.UI.Language = *lang
 	cfg.UI.LogFile = w.Log
 	banner := fmt.Sprintf("演示 demo: 操作员 operator = %s · PIN = %s", w.Operator, w.PIN)
-	if !waitForEnter(ctx, "Press Enter to open the scanner screen …") {
+	if !waitForEnter(ctx, e.stdin, stdout, "Press Enter to open the scanner screen …") {
 		if ctx.Err() != nil {
-			return demoInterrupted()
+			return errDemoInterrupted
 		}
-		return exitOK
+		return nil
 	}
-	code := openScreen(ctx, screenConfig{cfg: cfg, dataPath: w.DataPath, banner: banner, therm: w.thermometer(),
-		camAfterSignIn: true})
+	tty, err := e.terminal(stdout)
+	if err != nil {
+		return usage(err)
+	}
+	err = openScreen(ctx, screenConfig{cfg: cfg, dataPath: w.DataPath, banner: banner, therm: w.thermometer(),
+		camAfterSignIn: true}, tty)
 	if ctx.Err() != nil {
-		return demoInterrupted()
+		return errDemoInterrupted
 	}
-	if code != exitOK {
-		return code
+	if err != nil {
+		return err
 	}
-	return demoAfter(ctx, w)
+	return demoAfter(ctx, w, stdout, stderr)
 }
 
-func demoInterrupted() int {
-	fmt.Fprintln(os.Stderr, "hcscan demo: stopped by a signal; the provincial server is stopped")
-	return exitInvalid
-}
-
-// waitForEnter pauses on a terminal so the guide can be read; elsewhere it
-// goes on at once. It gives up when ctx ends.
-func waitForEnter(ctx context.Context, prompt string) bool {
-	fmt.Print(prompt)
+// waitForEnter pauses so that the guide can be read: it reads a line from
+// in (on a terminal, the operator presses Enter; elsewhere it goes on when
+// in ends). It gives up when ctx ends.
+func waitForEnter(ctx context.Context, in io.Reader, out io.Writer, prompt string) bool {
+	fmt.Fprint(out, prompt)
 	read := make(chan error, 1)
 	go func() {
 		var b [1]byte
-		_, err := os.Stdin.Read(b[:])
+		_, err := in.Read(b[:])
 		read <- err
 	}()
 	select {
 	case err := <-read:
-		fmt.Println()
+		fmt.Fprintln(out)
 		return err == nil || errors.Is(err, io.EOF)
 	case <-ctx.Done():
-		fmt.Println()
+		fmt.Fprintln(out)
 		return false
 	}
 }
 
 // demoAfter uploads what is left and says what the province received.
-func demoAfter(ctx context.Context, w *demoWorld) int {
+func demoAfter(ctx context.Context, w *demoWorld, stdout, stderr io.Writer) error {
 	st, err := store.Open(w.DataPath, store.Options{})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hcscan demo:", err)
-		return exitUsage
+		return usage(err)
 	}
 	defer st.Close()
 	client, err := hcsync.New(st, hcsync.Options{})
@@ -399,10 +175,10 @@ func demoAfter(ctx context.Context, w *demoWorld) int {
 		_, err = client.SyncOnce(ctx, nil)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hcscan demo: last upload:", err)
+		fmt.Fprintln(stderr, "hcscan demo: last upload:", err)
 	}
 	n, _ := st.Count()
 	p, _ := st.Pending()
-	fmt.Printf("hcscan demo: %d records saved on the scanner, %d uploaded to the province, %d waiting.\n", n, n-p, p)
-	return exitOK
+	fmt.Fprintf(stdout, "hcscan demo: %d records saved on the scanner, %d uploaded to the province, %d waiting.\n", n, n-p, p)
+	return nil
 }

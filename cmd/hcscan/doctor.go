@@ -1,22 +1,22 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"time"
 
+	"hcscan/internal/cli"
 	"hcscan/store"
 )
 
-func init() {
-	register("doctor", "check the data file; --repair moves a damaged one aside and starts a new one", runDoctor)
+// doctor checks the data file and, when asked, repairs it.
+func (e env) doctor(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	return cli.Exit(doctorCommand(args, stdout, stderr, e.now))
 }
-
-func runDoctor(args []string) int { return doctorCommand(args, os.Stdout, os.Stderr, time.Now) }
 
 // Thresholds for warnings in the report.
 const (

@@ -4,27 +4,20 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 
+	"hcscan/internal/cli"
 	"hcscan/protocol"
 	"hcscan/store"
 	hcsync "hcscan/sync"
 )
 
-func init() {
-	register("enroll", "enrol this scanner with the provincial server: `hcscan enroll --server URL --token T`", func(args []string) int {
-		return runEnroll(args, os.Stdin, os.Stdout, os.Stderr)
-	})
-}
-
-func runEnroll(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// enroll registers this scanner with the province (see hcsync.Enroll).
+func (e env) enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcscan", "enroll", stderr)
 	cfgFlag := fs.String("config", "", "configuration file (default $HCSCAN_CONFIG or ~/.config/hcscan/config.toml)")
 	dataFlag := fs.String("data", "", "data file (default DATA_DIR/hcscan.db)")
 	serverFlag := fs.String("server", "", "the provincial server, https://HOST[:PORT] (default server.url from the configuration)")
@@ -38,29 +31,22 @@ func runEnroll(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "beside the data file, the server's keys and the pinned root, and the trust list.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "hcscan enroll: "+format+"\n", a...)
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q.", fs.Arg(0))
+		return cli.Usagef("unexpected argument %q.", fs.Arg(0))
 	}
 	cfg, err := LoadConfig(configPath(*cfgFlag))
 	if err != nil {
-		return usageErr("%v", err)
+		return usage(err)
 	}
 	server := *serverFlag
 	if server == "" {
 		server = cfg.Server.URL
 	}
 	if server == "" {
-		return usageErr("give the provincial server with --server https://HOST (or server.url in the configuration).")
+		return cli.Usagef("give the provincial server with --server https://HOST (or server.url in the configuration).")
 	}
 	pin := *pinFlag
 	if pin == "" {
@@ -68,14 +54,14 @@ func runEnroll(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	token := *tokenFlag
 	if token == "-" {
-		line, err := bufio.NewReader(stdin).ReadString('\n')
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
 		if err != nil && line == "" {
-			return usageErr("no token on standard input.")
+			return cli.Usagef("no token on standard input.")
 		}
 		token = strings.TrimSpace(line)
 	}
 	if token == "" {
-		return usageErr("give the enrolment token from the portal with --token TOKEN.")
+		return cli.Usagef("give the enrolment token from the portal with --token TOKEN.")
 	}
 	name := *nameFlag
 	if name == "" {
@@ -85,19 +71,15 @@ func runEnroll(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	path := dataPath(*dataFlag, cfg)
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
-		fmt.Fprintf(stderr, "hcscan enroll: %v\n", err)
-		return exitUsage
+		return usage(err)
 	}
 	defer st.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	dev, err := hcsync.Enroll(ctx, st, hcsync.EnrollOptions{ServerURL: server, Token: token, PinRoot: pin, Name: name, Force: *force})
 	if err != nil {
-		fmt.Fprintf(stderr, "hcscan enroll: %v\n", err)
 		if errors.Is(err, hcsync.ErrRootMismatch) {
-			return exitInvalid
+			return &cli.ExitError{Code: exitInvalid, Err: err}
 		}
-		return exitUsage
+		return usage(err)
 	}
 	fp := protocol.Fingerprint(dev.RootKey)
 	fmt.Fprintf(stdout, "Enrolled as device %s for %s, gate %s, with %s.\n", dev.ID, dev.Institution, dev.Gate, dev.ServerURL)
@@ -106,5 +88,5 @@ func runEnroll(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if pin == "" {
 		fmt.Fprintln(stderr, "hcscan enroll: no root fingerprint was pinned; compare the fingerprint above with the one the provincial office published.")
 	}
-	return exitOK
+	return nil
 }

@@ -60,7 +60,7 @@ func TestEnrollAndSyncCommands(t *testing.T) {
 	// A wrong pin: refused with exit 1, and the data file stays unenrolled.
 	var out, errb bytes.Buffer
 	tok2, _, _ := srv.NewToken(t.Context(), server.TokenEnroll, "第一中学", "north gate")
-	if code := runEnroll([]string{"--data", data, "--server", url, "--token", tok2, "--pin-root", strings.Repeat("0", 64)}, nil, &out, &errb); code != exitInvalid {
+	if code := hcscanMain(nil, &out, &errb, "enroll", "--data", data, "--server", url, "--token", tok2, "--pin-root", strings.Repeat("0", 64)); code != exitInvalid {
 		t.Fatalf("wrong pin: exit %d, stderr %s", code, errb.String())
 	}
 	if !strings.Contains(errb.String(), "refusing it") {
@@ -69,7 +69,7 @@ func TestEnrollAndSyncCommands(t *testing.T) {
 
 	out.Reset()
 	errb.Reset()
-	code := runEnroll([]string{"--data", data, "--server", url, "--token", "-", "--pin-root", fp[:16]}, strings.NewReader(tok+"\n"), &out, &errb)
+	code := hcscanMain(strings.NewReader(tok+"\n"), &out, &errb, "enroll", "--data", data, "--server", url, "--token", "-", "--pin-root", fp[:16])
 	if code != exitOK || !strings.Contains(out.String(), "Enrolled as device") || !strings.Contains(out.String(), fp) {
 		t.Fatalf("enrol: exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
 	}
@@ -100,7 +100,7 @@ func TestEnrollAndSyncCommands(t *testing.T) {
 
 	out.Reset()
 	errb.Reset()
-	if code := runSync([]string{"--data", data}, &out, &errb); code != exitOK {
+	if code := hcscanMain(nil, &out, &errb, "sync", "--data", data); code != exitOK {
 		t.Fatalf("sync: exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
 	}
 	if !strings.Contains(errb.String(), "uploaded 1200/1200 [##############################]") ||
@@ -128,7 +128,7 @@ func TestEnrollAndSyncCommands(t *testing.T) {
 	st.Close()
 	out.Reset()
 	errb.Reset()
-	if code := runSync([]string{"--data", data, "--retries", "0"}, &out, &errb); code != exitInvalid {
+	if code := hcscanMain(nil, &out, &errb, "sync", "--data", data, "--retries", "0"); code != exitInvalid {
 		t.Fatalf("sync without server: exit %d", code)
 	}
 	if !strings.Contains(errb.String(), "cannot reach the province server at http://127.0.0.1:1") {
@@ -140,7 +140,7 @@ func TestSyncCommandNeedsEnrolment(t *testing.T) {
 	isolateConfig(t)
 	data := filepath.Join(t.TempDir(), "hcscan.db")
 	var out, errb bytes.Buffer
-	if code := runSync([]string{"--data", data}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "enrol first") {
+	if code := hcscanMain(nil, &out, &errb, "sync", "--data", data); code != exitUsage || !strings.Contains(errb.String(), "enrol first") {
 		t.Fatalf("no data file: exit %d %s", code, errb.String())
 	}
 	st, err := store.Open(data, store.Options{})
@@ -149,7 +149,7 @@ func TestSyncCommandNeedsEnrolment(t *testing.T) {
 	}
 	st.Close()
 	errb.Reset()
-	if code := runSync([]string{"--data", data}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "not enrolled") {
+	if code := hcscanMain(nil, &out, &errb, "sync", "--data", data); code != exitUsage || !strings.Contains(errb.String(), "not enrolled") {
 		t.Fatalf("not enrolled: exit %d %s", code, errb.String())
 	}
 }

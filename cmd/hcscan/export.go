@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -13,14 +14,14 @@ import (
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/store"
 )
 
-func init() {
-	register("export", "write the institution's own records (masked) as CSV or JSON lines", runExport)
+// export writes the records of some local days as CSV or JSON lines.
+func (e env) export(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	return cli.Exit(exportCommand(args, stdout, stderr, e.now))
 }
-
-func runExport(args []string) int { return exportCommand(args, os.Stdout, os.Stderr, time.Now) }
 
 // exportColumns is the CSV header; the sealed identity of manual entries
 // is never exported (only the province can open it anyway).

@@ -2,97 +2,110 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/charmbracelet/x/term"
 
+	"hcscan/internal/cli"
 	"hcscan/store"
 )
 
-func init() {
-	register("operator", "add or list the operators who may sign in: `hcscan operator add NAME`", runOperator)
-}
-
-func runOperator(args []string) int {
-	fs := flag.NewFlagSet("operator", flag.ContinueOnError)
-	cfgFlag := fs.String("config", "", "configuration file")
+// operator adds an operator (PIN from the terminal, asked twice, or one
+// line of standard input) or lists them.
+func (e env) operator(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcscan", "operator", stderr)
+	cfgFlag := fs.String("config", "", "configuration file (default $HCSCAN_CONFIG or ~/.config/hcscan/config.toml)")
 	dataFlag := fs.String("data", "", "data file (default DATA_DIR/hcscan.db)")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: hcscan operator add NAME | hcscan operator list   [--data FILE]")
-		fmt.Fprintln(os.Stderr, "add asks for the PIN twice on a terminal, or reads one line from standard input.")
+		fmt.Fprintln(stderr, "usage: hcscan operator add NAME | hcscan operator list   [--data FILE]")
+		fmt.Fprintln(stderr, "add asks for the PIN twice on a terminal, or reads one line from standard input.")
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 {
-		fs.Usage()
-		return exitUsage
+	// Flags may come before the action or after it (and after the name).
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	verb := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
-		return exitUsage
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return cli.Exit(exitUsage)
+	}
+	verb, rest := fs.Arg(0), fs.Args()[1:]
+	var names []string
+	for len(rest) > 0 {
+		if err := parseFlags(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names, rest = append(names, fs.Arg(0)), fs.Args()[1:]
+	}
+	switch verb {
+	case "list", "add":
+	default:
+		return cli.Usagef("unknown action %q: use add or list", verb)
+	}
+	if verb == "add" && len(names) != 1 {
+		return cli.Usagef("give one operator name, e.g. hcscan operator add 王芳")
+	}
+	if verb == "list" && len(names) > 0 {
+		return cli.Usagef("unexpected argument %q", names[0])
 	}
 	cfg, err := LoadConfig(configPath(*cfgFlag))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hcscan:", err)
-		return exitUsage
+		return usage(err)
 	}
-	data := dataPath(*dataFlag, cfg)
-	fail := func(err error) int {
-		fmt.Fprintln(os.Stderr, "hcscan operator:", err)
-		return exitUsage
-	}
-	st, err := store.Open(data, store.Options{})
+	st, err := store.Open(dataPath(*dataFlag, cfg), store.Options{})
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	defer st.Close()
-	switch verb {
-	case "list":
+	if verb == "list" {
 		ops, err := st.Operators()
 		if err != nil {
-			return fail(err)
+			return usage(err)
 		}
 		for _, o := range ops {
-			fmt.Println(o.Name)
+			fmt.Fprintln(stdout, o.Name)
 		}
-		return exitOK
-	case "add":
-		if fs.NArg() != 1 {
-			return fail(errors.New("give one operator name, e.g. hcscan operator add 王芳"))
-		}
-		pin, err := readPIN()
-		if err != nil {
-			return fail(err)
-		}
-		if err := st.AddOperator(fs.Arg(0), pin); err != nil {
-			return fail(err)
-		}
-		fmt.Printf("operator %s added\n", fs.Arg(0))
-		return exitOK
+		return nil
 	}
-	return fail(fmt.Errorf("unknown action %q: use add or list", verb))
+	pin, err := readPIN(e.stdin, stderr)
+	if err != nil {
+		return usage(err)
+	}
+	if err := st.AddOperator(names[0], pin); err != nil {
+		return usage(err)
+	}
+	fmt.Fprintf(stdout, "operator %s added\n", names[0])
+	return nil
 }
 
-func readPIN() (string, error) {
-	if !term.IsTerminal(os.Stdin.Fd()) {
-		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+// readPIN asks for the PIN twice without echo on a terminal; from
+// anything else it reads one line.
+func readPIN(in io.Reader, prompt io.Writer) (string, error) {
+	f, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) {
+		line, err := bufio.NewReader(in).ReadString('\n')
 		if err != nil && line == "" {
-			return "", fmt.Errorf("no PIN on standard input")
+			return "", errors.New("no PIN on standard input")
 		}
 		return strings.TrimSpace(line), nil
 	}
-	fmt.Fprint(os.Stderr, "PIN: ")
-	a, err := term.ReadPassword(os.Stdin.Fd())
-	fmt.Fprintln(os.Stderr)
+	fmt.Fprint(prompt, "PIN: ")
+	a, err := term.ReadPassword(f.Fd())
+	fmt.Fprintln(prompt)
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprint(os.Stderr, "PIN again: ")
-	b, err := term.ReadPassword(os.Stdin.Fd())
-	fmt.Fprintln(os.Stderr)
+	fmt.Fprint(prompt, "PIN again: ")
+	b, err := term.ReadPassword(f.Fd())
+	fmt.Fprintln(prompt)
 	if err != nil {
 		return "", err
 	}

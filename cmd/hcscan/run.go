@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 
 	"hcscan/camera"
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/internal/pemkey"
 	"hcscan/internal/screenwire"
 	"hcscan/store"
@@ -26,12 +26,8 @@ import (
 	"hcscan/tui"
 )
 
-func init() {
-	register("run", "open the scanner screen (the default command)", runRun)
-}
-
-func runRun(args []string) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+func (e env) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcscan", "run", stderr)
 	cfgFlag := fs.String("config", "", "configuration file (default $HCSCAN_CONFIG or ~/.config/hcscan/config.toml)")
 	dataFlag := fs.String("data", "", "data file (default DATA_DIR/hcscan.db from the configuration)")
 	camFlag := fs.String("camera", "", "camera source: a webcam number, a video file, an image folder or a URL (overrides the configuration)")
@@ -39,29 +35,53 @@ func runRun(args []string) int {
 	rootFlag := fs.String("root", "", "the province's root public key for --trust (default root.pub beside it)")
 	langFlag := fs.String("lang", "", "zh or en (overrides the configuration; L switches at run time)")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: hcscan [run] [--config FILE] [--data FILE] [--camera SOURCE] [--trust FILE] [--lang zh|en]")
+		fmt.Fprintln(stderr, "usage: hcscan [run] [--config FILE] [--data FILE] [--camera SOURCE] [--trust FILE] [--lang zh|en]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, err := LoadConfig(configPath(*cfgFlag))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hcscan:", err)
-		return exitUsage
+		return usage(err)
 	}
 	if *camFlag != "" {
 		cfg.Camera.Source = *camFlag
 	}
 	if *langFlag != "" {
 		if *langFlag != "zh" && *langFlag != "en" {
-			fmt.Fprintln(os.Stderr, "hcscan: --lang must be zh or en")
-			return exitUsage
+			return cli.Usagef("--lang must be zh or en")
 		}
 		cfg.UI.Language = *langFlag
 	}
+	tty, err := e.terminal(stdout)
+	if err != nil {
+		return usage(err)
+	}
+	camera.TuneAllocator()
 	sc := screenConfig{cfg: cfg, dataPath: dataPath(*dataFlag, cfg), trustPath: *trustFlag, rootPath: *rootFlag}
-	return openScreen(context.Background(), sc)
+	return openScreen(ctx, sc, tty)
+}
+
+// terminal is standard input and output as the terminal the screen runs
+// in; an error when either is not one.
+func (e env) terminal(stdout io.Writer) (*terminal, error) {
+	in, _ := e.stdin.(*os.File)
+	out, _ := stdout.(*os.File)
+	if in == nil || out == nil || !term.IsTerminal(in.Fd()) || !term.IsTerminal(out.Fd()) {
+		return nil, errors.New("the scanner screen needs a terminal (run it in a terminal window, or in tmux)")
+	}
+	return &terminal{in: in, out: &ttyOut{File: out}}, nil
+}
+
+// terminal is where the screen runs: raw input, and the output shared by
+// the screen and the bell.
+type terminal struct {
+	in  *os.File
+	out *ttyOut
 }
 
 // screenConfig is what the scanner screen is opened with.
@@ -107,20 +127,13 @@ func openLog(cfg Config, dataPath string) (*slog.Logger, io.Closer, error) {
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), f, nil
 }
 
-// openScreen runs the scanner screen until the operator quits, SIGTERM or
-// SIGHUP comes, the terminal hangs up, or ctx ends.
-func openScreen(ctx context.Context, sc screenConfig) int {
+// openScreen runs the scanner screen in tty until the operator quits,
+// SIGTERM or SIGHUP comes, the terminal hangs up, or ctx ends.
+func openScreen(ctx context.Context, sc screenConfig, tty *terminal) error {
 	cfg := sc.cfg
-	fail := func(err error) int {
-		fmt.Fprintln(os.Stderr, "hcscan:", err)
-		return exitUsage
-	}
-	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
-		return fail(errors.New("the scanner screen needs a terminal (run it in a terminal window, or in tmux)"))
-	}
 	log, logFile, err := openLog(cfg, sc.dataPath)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	defer logFile.Close()
 
@@ -129,38 +142,38 @@ func openScreen(ctx context.Context, sc screenConfig) int {
 
 	st, err := store.Open(sc.dataPath, store.Options{Logger: log})
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	defer st.Close()
-	out := &ttyOut{File: os.Stdout}
-	m, closeScreen, err := buildScreen(ctx, sc, st, log, out.bell)
+	m, closeScreen, err := buildScreen(ctx, sc, st, log, tty.out.bell)
 	if err != nil {
-		return fail(err)
+		return usage(err)
 	}
 	defer closeScreen()
 	log.Info("scanner screen open", "data", sc.dataPath, "camera", cfg.Camera.Source)
-	if err := runTerminal(ctx, m, out); err != nil {
+	if err := runTerminal(ctx, m, tty); err != nil {
 		log.Error("screen", "err", err)
-		return fail(err)
+		return usage(err)
 	}
 	log.Info("scanner screen closed")
-	return exitOK
+	return nil
 }
 
 // runTerminal runs the screen in the terminal: raw input, the screen's
 // own change-driven drawing (tui.Immediate), the size at start and on
 // every resize. The terminal is restored however the program ends.
-func runTerminal(ctx context.Context, m *tui.Model, out *ttyOut) error {
-	state, err := term.MakeRaw(os.Stdin.Fd())
+func runTerminal(ctx context.Context, m *tui.Model, tty *terminal) error {
+	state, err := term.MakeRaw(tty.in.Fd())
 	if err != nil {
 		return fmt.Errorf("terminal: %w", err)
 	}
-	defer term.Restore(os.Stdin.Fd(), state)
+	defer term.Restore(tty.in.Fd(), state)
+	out := tty.out
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	scr := tui.NewImmediate(m, out)
 	defer scr.Close()
-	in := &hangupInput{File: os.Stdin, hungUp: cancel}
+	in := &hangupInput{File: tty.in, hungUp: cancel}
 	p := tea.NewProgram(scr, tea.WithoutRenderer(), tea.WithInput(in), tea.WithContext(ctx), tea.WithoutSignalHandler())
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, syscall.SIGWINCH)

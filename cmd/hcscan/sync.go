@@ -2,29 +2,22 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
 	"time"
 
+	"hcscan/internal/cli"
 	"hcscan/store"
 	hcsync "hcscan/sync"
 )
 
-func init() {
-	register("sync", "upload waiting records and fetch trust and status data once, with progress", func(args []string) int {
-		return runSync(args, os.Stdout, os.Stderr)
-	})
-}
-
-func runSync(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// sync runs one sync with the province and exits: 0 all uploaded, 1 the
+// sync failed (records stay waiting), 2 usage or not enrolled.
+func (e env) sync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcscan", "sync", stderr)
 	cfgFlag := fs.String("config", "", "configuration file (default $HCSCAN_CONFIG or ~/.config/hcscan/config.toml)")
 	dataFlag := fs.String("data", "", "data file (default DATA_DIR/hcscan.db)")
 	retries := fs.Int("retries", 5, "how many times to try again after a network or server failure (0: once only)")
@@ -36,29 +29,22 @@ func runSync(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Exit code: 0 all uploaded, 1 the sync failed (records stay waiting), 2 usage or not enrolled.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hcscan sync: unexpected argument %q.\n", fs.Arg(0))
-		return exitUsage
+		return cli.Usagef("unexpected argument %q.", fs.Arg(0))
 	}
 	if *retries < 0 {
-		fmt.Fprintln(stderr, "hcscan sync: --retries must be 0 or more.")
-		return exitUsage
+		return cli.Usagef("--retries must be 0 or more.")
 	}
 	cfg, err := LoadConfig(configPath(*cfgFlag))
 	if err != nil {
-		fmt.Fprintln(stderr, "hcscan sync:", err)
-		return exitUsage
+		return usage(err)
 	}
 	path := dataPath(*dataFlag, cfg)
 	if _, err := os.Stat(path); err != nil {
-		fmt.Fprintf(stderr, "hcscan sync: there is no data file at %s; enrol first with `hcscan enroll`.\n", path)
-		return exitUsage
+		return cli.Usagef("there is no data file at %s; enrol first with `hcscan enroll`.", path)
 	}
 	var log *slog.Logger
 	if *verbose {
@@ -66,25 +52,20 @@ func runSync(args []string, stdout, stderr io.Writer) int {
 	} else {
 		l, closer, err := openLog(cfg, path)
 		if err != nil {
-			fmt.Fprintln(stderr, "hcscan sync:", err)
-			return exitUsage
+			return usage(err)
 		}
 		defer closer.Close()
 		log = l
 	}
 	st, err := store.Open(path, store.Options{Logger: log})
 	if err != nil {
-		fmt.Fprintln(stderr, "hcscan sync:", err)
-		return exitUsage
+		return usage(err)
 	}
 	defer st.Close()
 	client, err := hcsync.New(st, hcsync.Options{Logger: log})
 	if err != nil {
-		fmt.Fprintln(stderr, "hcscan sync:", err)
-		return exitUsage
+		return usage(fmt.Errorf("%s: %w", path, err))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 
 	bar := newProgressBar(stderr, isTerminal(stderr) && !*quiet, *quiet)
 	var total hcsync.Report
@@ -99,19 +80,19 @@ func runSync(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hcscan sync: %v\n", err)
 		if ctx.Err() != nil || attempt >= *retries || !hcsync.Retryable(err) {
 			printSummary(stdout, total, client.State())
-			return exitInvalid
+			return cli.Exit(exitInvalid)
 		}
 		wait := backoff.Next(hcsync.RetryAfter(err))
 		fmt.Fprintf(stderr, "hcscan sync: trying again in %s (%d of %d)\n", wait.Round(100*time.Millisecond), attempt+1, *retries)
 		select {
 		case <-ctx.Done():
 			printSummary(stdout, total, client.State())
-			return exitInvalid
+			return cli.Exit(exitInvalid)
 		case <-time.After(wait):
 		}
 	}
 	printSummary(stdout, total, client.State())
-	return exitOK
+	return nil
 }
 
 func addReports(a, b hcsync.Report) hcsync.Report {

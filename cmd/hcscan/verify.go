@@ -1,9 +1,8 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,13 +11,10 @@ import (
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/cli"
 	"hcscan/internal/pemkey"
 	"hcscan/internal/termsafe"
 )
-
-func init() {
-	register("verify", "verify a code offline: `hcscan verify --trust FILE [PAYLOAD|-]`", runVerify)
-}
 
 // verifyOutput is the JSON form of a verdict.
 type verifyOutput struct {
@@ -42,8 +38,10 @@ type verifyOutput struct {
 	StatusOverrides bool              `json:"status_override,omitempty"`
 }
 
-func runVerify(args []string) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+// verify checks one code offline: exit 0 for a valid code (any colour), 1
+// for an invalid one, 2 for a usage error.
+func (e env) verify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcscan", "verify", stderr)
 	trustPath := fs.String("trust", "", "signed trust list (trust.json from `hcserver trust-list`)")
 	rootPath := fs.String("root", "", "the province's root public key (PEM); default: root.pub beside the trust list")
 	statusPath := fs.String("status", "", "optional signed status list to apply")
@@ -52,29 +50,25 @@ func runVerify(args []string) int {
 	temp := fs.String("temperature", "", "a temperature reading to include in the verdict (°C)")
 	at := fs.String("at", "", "check as of this time (RFC 3339), default now")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: hcscan verify --trust FILE [--root FILE] [--status FILE] [--json] [PAYLOAD|-]")
-		fmt.Fprintln(os.Stderr, "Reads the payload from the argument, or from standard input with - or none.")
-		fmt.Fprintln(os.Stderr, "Exit code: 0 valid code (any colour), 1 invalid code, 2 usage error.")
+		fmt.Fprintln(stderr, "usage: hcscan verify --trust FILE [--root FILE] [--status FILE] [--json] [PAYLOAD|-]")
+		fmt.Fprintln(stderr, "Reads the payload from the argument, or from standard input with - or none.")
+		fmt.Fprintln(stderr, "Exit code: 0 valid code (any colour), 1 invalid code, 2 usage error.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	usageErr := func(err error) int {
-		fmt.Fprintln(os.Stderr, "hcscan verify:", err)
-		return exitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *trustPath == "" {
-		return usageErr(errors.New("--trust FILE is required (the signed trust list)"))
+		return cli.Usagef("--trust FILE is required (the signed trust list)")
 	}
 	if fs.NArg() > 1 {
-		return usageErr(errors.New("give one payload (quote it: it may contain spaces)"))
+		return cli.Usagef("give one payload (quote it: it may contain spaces)")
 	}
-	now := time.Now()
+	now := e.now()
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
 		if err != nil {
-			return usageErr(fmt.Errorf("--at: %w", err))
+			return cli.Usagef("--at: %w", err)
 		}
 		now = t
 	}
@@ -83,25 +77,25 @@ func runVerify(args []string) int {
 	}
 	root, err := pemkey.ReadPublic(*rootPath)
 	if err != nil {
-		return usageErr(fmt.Errorf("root key %s: %w (give --root FILE)", *rootPath, err))
+		return cli.Usagef("root key %s: %w (give --root FILE)", *rootPath, err)
 	}
 	raw, err := os.ReadFile(*trustPath)
 	if err != nil {
-		return usageErr(err)
+		return usage(err)
 	}
 	tl, err := healthcode.ParseTrustList(raw, root, 0)
 	if err != nil {
-		return usageErr(fmt.Errorf("%s: %w", *trustPath, err))
+		return cli.Usagef("%s: %w", *trustPath, err)
 	}
 	v := &healthcode.Verifier{Trust: tl}
 	if *statusPath != "" {
 		sraw, err := os.ReadFile(*statusPath)
 		if err != nil {
-			return usageErr(err)
+			return usage(err)
 		}
 		sl, err := healthcode.ParseStatusList(sraw, tl.StatusKey)
 		if err != nil {
-			return usageErr(fmt.Errorf("%s: %w", *statusPath, err))
+			return cli.Usagef("%s: %w", *statusPath, err)
 		}
 		m := healthcode.StatusMap{}
 		m.Apply(sl.Entries)
@@ -110,7 +104,7 @@ func runVerify(args []string) int {
 	var reading healthcode.Temperature
 	if *temp != "" {
 		if reading, err = healthcode.ParseTemperature(*temp); err != nil {
-			return usageErr(err)
+			return usage(err)
 		}
 	}
 
@@ -118,9 +112,9 @@ func runVerify(args []string) int {
 	if fs.NArg() == 1 && fs.Arg(0) != "-" {
 		payload = fs.Arg(0)
 	} else {
-		b, err := io.ReadAll(io.LimitReader(os.Stdin, 64<<10))
+		b, err := io.ReadAll(io.LimitReader(e.stdin, 64<<10))
 		if err != nil {
-			return usageErr(err)
+			return usage(err)
 		}
 		payload = strings.TrimRight(string(b), "\r\n")
 	}
@@ -141,16 +135,16 @@ func runVerify(args []string) int {
 		out.CodeHash = res.CodeHash.String()
 	}
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(out)
 	} else {
-		fmt.Println(humanVerdict(out, d, *lang))
+		fmt.Fprintln(stdout, humanVerdict(out, d, *lang))
 	}
 	if !res.Valid {
-		return exitInvalid
+		return cli.Exit(exitInvalid)
 	}
-	return exitOK
+	return nil
 }
 
 func humanVerdict(o verifyOutput, d healthcode.Decision, lang string) string {
