@@ -15,9 +15,11 @@ import (
 )
 
 // Pages are web pages served beside the scanner API: the institution
-// portal (package server/portal) adds its routes under /portal/.
+// portal (package server/portal) adds its routes under /portal/ and
+// answers the paths nothing serves (outside /v1/) with its own page.
 type Pages interface {
 	Routes(mux *http.ServeMux)
+	NotFound(w http.ResponseWriter, r *http.Request)
 }
 
 // Handler serves the scanner API (/v1/) and pages (nil: none), with the
@@ -40,15 +42,34 @@ func (s *Server) Handler(pages Pages) http.Handler {
 			http.Redirect(w, r, "/portal/", http.StatusSeeOther)
 			return
 		}
+		if pages != nil {
+			pages.NotFound(w, r)
+			return
+		}
 		s.fail(w, http.StatusNotFound, protocol.ErrNotFound, "no such page: "+r.URL.Path)
 	})
 	return s.stamp(mux)
 }
 
-// stamp puts the server time on every response and turns a panic into a 500.
+// SetSecurityHeaders puts on h what every response carries, API and pages
+// alike: no script, style only from this origin, never framed, no
+// sniffing, no referrer; HSTS on TLS.
+func SetSecurityHeaders(h http.Header, tls bool) {
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	if tls {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+}
+
+// stamp puts the server time and the security headers on every response
+// and turns a panic into a 500.
 func (s *Server) stamp(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		protocol.SetServerTime(w.Header(), s.now())
+		SetSecurityHeaders(w.Header(), r.TLS != nil)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {

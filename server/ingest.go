@@ -27,7 +27,7 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request, dev Devic
 		s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, fmt.Sprintf("Idempotency-Key must be at most %d printable ASCII characters", protocol.MaxIdempotencyKeyLen))
 		return
 	}
-	batch, status, code, msg := decodeBatch(body, dev.ID)
+	batch, status, code, msg := decodeBatch(body, dev)
 	if status != 0 {
 		s.fail(w, status, code, msg)
 		return
@@ -70,7 +70,7 @@ type batchEnvelope struct {
 // decodeBatch reads a batch body. The fast path decodes every record in
 // one strict pass; when that fails, the batch is read record by record so
 // that a bad record is rejected alone. A non-zero status refuses the batch.
-func decodeBatch(body []byte, signer string) (batch []IngestRecord, status int, code, msg string) {
+func decodeBatch(body []byte, signer Device) (batch []IngestRecord, status int, code, msg string) {
 	// Count before decoding: a batch of a million empty records must cost
 	// a scan of its bytes, not a million decoded records.
 	raws, plain := splitRecords(body, protocol.MaxBatch)
@@ -267,7 +267,7 @@ const (
 
 // checkRecord decodes one record strictly and checks it; a failure is a
 // per-record rejection with its reason.
-func checkRecord(raw json.RawMessage, signer string) IngestRecord {
+func checkRecord(raw json.RawMessage, signer Device) IngestRecord {
 	var rec healthcode.Record
 	if err := decodeStrict(raw, &rec); err != nil {
 		var idOnly struct {
@@ -283,16 +283,19 @@ func checkRecord(raw json.RawMessage, signer string) IngestRecord {
 	return in
 }
 
-// checkDecoded checks what the server relies on in a record.
-func checkDecoded(rec healthcode.Record, signer string) IngestRecord {
+// checkDecoded checks what the server relies on in a record: among them,
+// that it was made at the gate its device was enrolled for.
+func checkDecoded(rec healthcode.Record, signer Device) IngestRecord {
 	in := IngestRecord{ID: clip(rec.ID, 64)}
 	if id, err := uuid.Parse(rec.ID); err != nil || id.String() != rec.ID {
 		in.Reject = "id is not a UUID in canonical lowercase form"
 		return in
 	}
 	switch {
-	case rec.DeviceID != signer:
+	case rec.DeviceID != signer.ID:
 		in.Reject = fmt.Sprintf("device_id %q is not the signing device", clip(rec.DeviceID, 64))
+	case signer.Gate != "" && rec.Gate != signer.Gate:
+		in.Reject = fmt.Sprintf("gate %q is not this scanner's gate %q: a scanner is bound to the gate it was enrolled for (enrol it again at the other gate)", clip(rec.Gate, 64), signer.Gate)
 	case rec.Time.IsZero():
 		in.Reject = "time is missing"
 	case rec.Verdict == healthcode.VerdictNone:

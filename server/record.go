@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"hcscan/healthcode"
@@ -39,12 +40,79 @@ func When(r *healthcode.Record) time.Time {
 	return r.Time
 }
 
-// RecordQuery selects an institution's records.
+// RecordQuery selects an institution's records: a filter (every field
+// left zero matches all), an order and a page. Stores answer it from an
+// index on (institution, time) or (institution, gate, time), never by
+// reading every record of the province.
 type RecordQuery struct {
 	Institution string
-	Gate        string    // "" for all
-	Before      time.Time // zero for now
-	Limit       int
+	Gate        string             // exact gate name, "" for all
+	From        time.Time          // best time at or after From (zero: no bound)
+	To          time.Time          // best time before To (zero: no bound)
+	Verdict     healthcode.Verdict // VerdictNone for all
+	Colour      healthcode.Colour  // effective colour, ColourUnknown for all
+	Fever       bool               // only checks with a fever
+	Operator    string             // exact operator name, "" for all
+	Name        string             // part of the masked name, "" for all
+
+	// Before is an older form of To (newest first: records before it).
+	Before time.Time
+	// After continues a listing after this record, in the query's order
+	// (keyset paging: no offset over a million rows).
+	After RecordCursor
+	// Oldest lists oldest first; the default is newest first.
+	Oldest bool
+	// Offset skips that many records (for a page picked by number).
+	Offset int
+	Limit  int
+}
+
+// RecordCursor is a record's place in time order: its best time and key.
+type RecordCursor struct {
+	At       time.Time
+	DeviceID string
+	RecordID string
+}
+
+// IsZero reports whether c names no record.
+func (c RecordCursor) IsZero() bool { return c.DeviceID == "" && c.RecordID == "" }
+
+// CursorOf is the place of r.
+func CursorOf(r *StoredRecord) RecordCursor {
+	return RecordCursor{At: When(&r.Record), DeviceID: r.DeviceID, RecordID: r.ID}
+}
+
+// Upper is the exclusive upper time bound of q (To or Before, the earlier).
+func (q *RecordQuery) Upper() time.Time {
+	switch {
+	case q.To.IsZero():
+		return q.Before
+	case q.Before.IsZero() || q.To.Before(q.Before):
+		return q.To
+	}
+	return q.Before
+}
+
+// Match reports whether r passes q's filter (not its time bounds, cursor
+// or page): the one rule both stores apply after their index.
+func (q *RecordQuery) Match(r *healthcode.Record) bool {
+	switch {
+	case q.Gate != "" && r.Gate != q.Gate,
+		q.Verdict != healthcode.VerdictNone && r.Verdict != q.Verdict,
+		q.Colour != healthcode.ColourUnknown && r.EffectiveColour != q.Colour,
+		q.Fever && !r.Fever,
+		q.Operator != "" && r.Operator != q.Operator,
+		q.Name != "" && !strings.Contains(r.Name, q.Name):
+		return false
+	}
+	return true
+}
+
+// GateHour counts an institution's checks at one gate in one hour.
+type GateHour struct {
+	Gate  string
+	Hour  time.Time // start of the hour, UTC
+	Tally healthcode.Tally
 }
 
 // Alert flags a record that passed provisionally while its code was (or
@@ -71,8 +139,18 @@ type RecordStore interface {
 	Ingest(ctx context.Context, dev Device, batch []IngestRecord, idem IdempotencyKey, now time.Time) (results []protocol.RecordResult, replayed bool, err error)
 	// Record finds one stored record (ErrNotFound).
 	Record(ctx context.Context, deviceID, recordID string) (StoredRecord, error)
-	// Records lists an institution's records, newest first.
+	// Records lists the records q selects, newest first unless q.Oldest.
 	Records(ctx context.Context, q RecordQuery) ([]StoredRecord, error)
+	// CountRecords counts what q selects, ignoring its page (After,
+	// Offset, Limit).
+	CountRecords(ctx context.Context, q RecordQuery) (int, error)
+	// EachRecord calls fn for every record q selects, in q's order, without
+	// holding them all in memory (exports of a million rows); an error from
+	// fn stops it and is returned.
+	EachRecord(ctx context.Context, q RecordQuery, fn func(*StoredRecord) error) error
+	// GateHours counts an institution's checks with a best time in
+	// [from, to) per gate and hour.
+	GateHours(ctx context.Context, institution string, from, to time.Time) ([]GateHour, error)
 	// GateWindow lists an institution's records at a gate with a time in [from, to].
 	GateWindow(ctx context.Context, institution, gate string, from, to time.Time) ([]StoredRecord, error)
 	// Alerts lists an institution's flagged records, newest first.

@@ -27,7 +27,8 @@ type Config struct {
 	Now func() time.Time
 	// EnrollTokenTTL is how long an enrolment token is valid (default 7 days).
 	EnrollTokenTTL time.Duration
-	// PortalTokenTTL is how long a portal login token is valid (default 1 year).
+	// PortalTokenTTL is how long a portal login token is valid (default
+	// 90 days; a login can be revoked in the portal before that).
 	PortalTokenTTL time.Duration
 	// IdempotencyTTL is how long batch answers are kept (default 48 h).
 	IdempotencyTTL time.Duration
@@ -79,7 +80,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.EnrollTokenTTL = 7 * 24 * time.Hour
 	}
 	if cfg.PortalTokenTTL <= 0 {
-		cfg.PortalTokenTTL = 365 * 24 * time.Hour
+		cfg.PortalTokenTTL = 90 * 24 * time.Hour
 	}
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = 48 * time.Hour

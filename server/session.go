@@ -12,7 +12,8 @@ type SessionHash [32]byte
 type Session struct {
 	Hash        SessionHash `json:"hash"`
 	Institution string      `json:"institution"`
-	Kind        string      `json:"kind"`  // TokenPortal or TokenTracing
+	Kind        string      `json:"kind"`  // the login token's kind (TokenPortal, TokenViewer, ...)
+	Token       TokenHash   `json:"token"` // the login token: revoking it ends the session
 	Actor       string      `json:"actor"` // names the login in the audit list
 	CSRF        string      `json:"csrf"`
 	Expires     time.Time   `json:"expires"`

@@ -21,6 +21,7 @@ type Store interface {
 	NonceStore
 	SessionStore
 	AuditStore
+	InstitutionStore
 
 	// Prune drops idempotency answers older than idemBefore, and the
 	// sessions and nonces that expired by now.

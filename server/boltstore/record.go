@@ -146,37 +146,133 @@ func (s *Store) Records(ctx context.Context, q server.RecordQuery) ([]server.Sto
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
-	var prefix []byte
-	index := bByInst
-	prefix = append([]byte(q.Institution), 0)
-	if q.Gate != "" {
-		index = bByGate
-		prefix = append(append(prefix, q.Gate...), 0)
-	}
-	upper := append(append([]byte{}, prefix...), bytes.Repeat([]byte{0xff}, 9)...)
-	if !q.Before.IsZero() {
-		upper = append(append([]byte{}, prefix...), timeKey(q.Before)...)
-	}
 	var out []server.StoredRecord
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		recs := tx.Bucket(bRecords)
-		var ferr error
-		scanBackward(tx, index, prefix, upper, func(k []byte) bool {
-			v := recs.Get(k[len(prefix)+8:])
-			if v == nil {
-				return true
-			}
-			r, err := decodeStored(v)
-			if err != nil {
-				ferr = err
-				return false
-			}
-			out = append(out, r)
-			return len(out) < q.Limit
+		return walk(tx, q, func(r *server.StoredRecord) (bool, error) {
+			out = append(out, *r)
+			return len(out) < q.Limit, nil
 		})
-		return ferr
 	})
 	return out, err
+}
+
+func (s *Store) CountRecords(ctx context.Context, q server.RecordQuery) (int, error) {
+	q.After, q.Offset, q.Limit = server.RecordCursor{}, 0, 0
+	n := 0
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		return walk(tx, q, func(*server.StoredRecord) (bool, error) { n++; return true, nil })
+	})
+	return n, err
+}
+
+func (s *Store) EachRecord(ctx context.Context, q server.RecordQuery, fn func(*server.StoredRecord) error) error {
+	n := 0
+	return s.view(ctx, func(tx *bolt.Tx) error {
+		return walk(tx, q, func(r *server.StoredRecord) (bool, error) {
+			if n++; n%1024 == 0 && ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			return q.Limit <= 0 || n < q.Limit, fn(r)
+		})
+	})
+}
+
+func (s *Store) GateHours(ctx context.Context, institution string, from, to time.Time) ([]server.GateHour, error) {
+	type key struct {
+		gate string
+		hour int64
+	}
+	by := map[key]*healthcode.Tally{}
+	var order []key
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		q := server.RecordQuery{Institution: institution, From: from, To: to, Oldest: true}
+		return walk(tx, q, func(r *server.StoredRecord) (bool, error) {
+			k := key{r.Gate, server.When(&r.Record).Unix() / 3600}
+			t := by[k]
+			if t == nil {
+				t = &healthcode.Tally{}
+				by[k] = t
+				order = append(order, k)
+			}
+			t.Add(&r.Record)
+			return true, nil
+		})
+	})
+	out := make([]server.GateHour, 0, len(order))
+	for _, k := range order {
+		out = append(out, server.GateHour{Gate: k.gate, Hour: time.Unix(k.hour*3600, 0).UTC(), Tally: *by[k]})
+	}
+	return out, err
+}
+
+// walk visits the records q selects in its order, from the index on
+// (institution, time) or (institution, gate, time) between q's time
+// bounds and cursor, until fn says stop. Records are decoded only where
+// the filter needs them or fn gets them.
+func walk(tx *bolt.Tx, q server.RecordQuery, fn func(*server.StoredRecord) (bool, error)) error {
+	index, prefix := bByInst, append([]byte(q.Institution), 0)
+	if q.Gate != "" {
+		index, prefix = bByGate, append(append(prefix, q.Gate...), 0)
+	}
+	cat := func(parts ...[]byte) []byte { return bytes.Join(append([][]byte{prefix}, parts...), nil) }
+	lo, hi := prefix, cat(bytes.Repeat([]byte{0xff}, 9))
+	if !q.From.IsZero() {
+		lo = cat(timeKey(q.From))
+	}
+	if up := q.Upper(); !up.IsZero() {
+		hi = cat(timeKey(up))
+	}
+	if !q.After.IsZero() {
+		at := cat(timeKey(q.After.At), recordKey(q.After.DeviceID, q.After.RecordID))
+		if q.Oldest {
+			if k := append(at, 0); bytes.Compare(k, lo) > 0 {
+				lo = k
+			}
+		} else if bytes.Compare(at, hi) < 0 {
+			hi = at
+		}
+	}
+	recs := tx.Bucket(bRecords)
+	skip := q.Offset
+	visit := func(k []byte) (bool, error) {
+		v := recs.Get(k[len(prefix)+8:])
+		if v == nil {
+			return true, nil
+		}
+		r, err := decodeStored(v)
+		if err != nil {
+			return false, err
+		}
+		if !q.Match(&r.Record) {
+			return true, nil
+		}
+		if skip > 0 {
+			skip--
+			return true, nil
+		}
+		return fn(&r)
+	}
+	c := tx.Bucket(index).Cursor()
+	if q.Oldest {
+		for k, _ := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0; k, _ = c.Next() {
+			if more, err := visit(k); !more || err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	k, _ := c.Seek(hi)
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for ; k != nil && bytes.Compare(k, lo) >= 0; k, _ = c.Prev() {
+		if more, err := visit(k); !more || err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) GateWindow(ctx context.Context, institution, gate string, from, to time.Time) ([]server.StoredRecord, error) {

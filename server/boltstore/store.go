@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -25,21 +27,22 @@ import (
 // (device id, 0, record id) and map to nothing, so a prefix scan finds
 // records in time order.
 var (
-	bTokens    = []byte("tokens")    // token hash → server.Token
-	bDevices   = []byte("devices")   // device id → server.Device
-	bRecords   = []byte("records")   // record key → received ms, institution, record JSON
-	bByInst    = []byte("by_inst")   // institution 0 time recordkey
-	bByGate    = []byte("by_gate")   // institution 0 gate 0 time recordkey
-	bByHash    = []byte("by_hash")   // code hash recordkey → 1, for provisional passes (alerts)
-	bAlerts    = []byte("alerts")    // institution 0 recordkey → server.Alert
-	bStatus    = []byte("status")    // code hash → StatusEntry
-	bStatusLog = []byte("statuslog") // seq → code hash
-	bIdem      = []byte("idem")      // device 0 key → created ms, body hash, results JSON
-	bMeta      = []byte("meta")
-	bSessions  = []byte("sessions") // session hash → server.Session
-	bAudit     = []byte("audit")    // institution 0 time seq → server.AuditEntry
-	bNonces    = []byte("nonces")   // device 0 nonce → forget after (unix ms)
-	allBuckets = [][]byte{bTokens, bDevices, bRecords, bByInst, bByGate, bByHash, bAlerts, bStatus, bStatusLog, bIdem, bMeta, bSessions, bAudit, bNonces}
+	bTokens       = []byte("tokens")    // token hash → server.Token
+	bDevices      = []byte("devices")   // device id → server.Device
+	bRecords      = []byte("records")   // record key → received ms, institution, record JSON
+	bByInst       = []byte("by_inst")   // institution 0 time recordkey
+	bByGate       = []byte("by_gate")   // institution 0 gate 0 time recordkey
+	bByHash       = []byte("by_hash")   // code hash recordkey → 1, for provisional passes (alerts)
+	bAlerts       = []byte("alerts")    // institution 0 recordkey → server.Alert
+	bStatus       = []byte("status")    // code hash → StatusEntry
+	bStatusLog    = []byte("statuslog") // seq → code hash
+	bIdem         = []byte("idem")      // device 0 key → created ms, body hash, results JSON
+	bMeta         = []byte("meta")
+	bSessions     = []byte("sessions")     // session hash → server.Session
+	bAudit        = []byte("audit")        // institution 0 time seq → server.AuditEntry
+	bNonces       = []byte("nonces")       // device 0 nonce → forget after (unix ms)
+	bInstitutions = []byte("institutions") // name → server.Institution
+	allBuckets    = [][]byte{bTokens, bDevices, bRecords, bByInst, bByGate, bByHash, bAlerts, bStatus, bStatusLog, bIdem, bMeta, bSessions, bAudit, bNonces, bInstitutions}
 
 	metaTrust       = []byte("trust")
 	metaStatusFloor = []byte("status_floor") // lowest since a delta is answered for
@@ -183,7 +186,20 @@ func recordKey(deviceID, recordID string) []byte {
 	return append(k, recordID...)
 }
 
+// Times a time key can hold: nanoseconds since 1970 in an int64. A query
+// bound outside (a far-future "before") is clamped, never wrapped around.
+var (
+	minKeyTime = time.Unix(0, math.MinInt64)
+	maxKeyTime = time.Unix(0, math.MaxInt64)
+)
+
 func timeKey(t time.Time) []byte {
+	switch {
+	case t.Before(minKeyTime):
+		return u64(0)
+	case t.After(maxKeyTime):
+		return u64(math.MaxUint64)
+	}
 	// Offset so that times before 1970 still sort; records are never that old.
 	return u64(uint64(t.UnixNano()) ^ (1 << 63))
 }
@@ -211,6 +227,11 @@ func scanBackward(tx *bolt.Tx, index []byte, prefix, upper []byte, fn func(k []b
 			return
 		}
 	}
+}
+
+// sortBy sorts s by less, keeping equal elements in order.
+func sortBy[T any](s []T, less func(a, b T) bool) {
+	sort.SliceStable(s, func(i, j int) bool { return less(s[i], s[j]) })
 }
 
 var _ server.Store = (*Store)(nil)

@@ -50,6 +50,27 @@ func (s *Store) Tokens(ctx context.Context, institution string) ([]server.Token,
 	return out, err
 }
 
+func (s *Store) RevokeToken(ctx context.Context, institution string, h server.TokenHash, now time.Time) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bTokens)
+		v := b.Get(h[:])
+		if v == nil {
+			return server.ErrTokenUnknown
+		}
+		var t server.Token
+		if err := json.Unmarshal(v, &t); err != nil {
+			return err
+		}
+		if t.Institution != institution || t.Kind == server.TokenEnroll {
+			return server.ErrTokenUnknown
+		}
+		if t.Revoked.IsZero() {
+			t.Revoked = now
+		}
+		return putJSON(b, h[:], t)
+	})
+}
+
 func (s *Store) Enroll(ctx context.Context, h server.TokenHash, dev server.Device, now time.Time) (server.Device, error) {
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		tb := tx.Bucket(bTokens)

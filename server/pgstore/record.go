@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"time"
 
+	"strconv"
+	"strings"
+
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"hcscan/healthcode"
 	"hcscan/protocol"
 	"hcscan/server"
 )
@@ -154,13 +158,14 @@ func (s *Store) insertRecords(ctx context.Context, tx pgx.Tx, dev server.Device,
 		}
 		results[i].Status = protocol.Stored
 		r := &in.Record
-		copyRows = append(copyRows, []any{server.When(r), dev.ID, ids[j], dev.Institution, r.Gate, now, in.Raw})
+		copyRows = append(copyRows, []any{server.When(r), dev.ID, ids[j], dev.Institution, r.Gate, now, in.Raw,
+			int16(r.Verdict), int16(r.EffectiveColour), r.Fever, r.Operator, r.Name})
 		if r.ProvisionalPass() {
 			prov = append(prov, i)
 		}
 	}
 	if len(copyRows) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"at", "device_id", "record_id", "institution", "gate", "received", "body"}, pgx.CopyFromRows(copyRows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"at", "device_id", "record_id", "institution", "gate", "received", "body", "verdict", "colour", "fever", "operator", "name"}, pgx.CopyFromRows(copyRows)); err != nil {
 			return err
 		}
 	}
@@ -219,27 +224,136 @@ func (s *Store) Records(ctx context.Context, q server.RecordQuery) ([]server.Sto
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
-	before := q.Before
-	if before.IsZero() {
-		before = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
 	ctx, cancel := bound(ctx)
 	defer cancel()
-	var rows pgx.Rows
-	var err error
-	if q.Gate == "" {
-		rows, err = s.pool.Query(ctx, `SELECT received, institution, body FROM records
-			WHERE institution = $1 AND at < $2
-			ORDER BY at DESC, device_id DESC, record_id DESC LIMIT $3`, q.Institution, before, q.Limit)
-	} else {
-		rows, err = s.pool.Query(ctx, `SELECT received, institution, body FROM records
-			WHERE institution = $1 AND gate = $2 AND at < $3
-			ORDER BY at DESC, device_id DESC, record_id DESC LIMIT $4`, q.Institution, q.Gate, before, q.Limit)
-	}
+	sql, args := recordsSQL(q, "received, institution, body", true)
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
 	return collectRecords(rows)
+}
+
+func (s *Store) CountRecords(ctx context.Context, q server.RecordQuery) (int, error) {
+	q.After, q.Offset, q.Limit = server.RecordCursor{}, 0, 0
+	ctx, cancel := bound(ctx)
+	defer cancel()
+	sql, args := recordsSQL(q, "count(*)", false)
+	var n int
+	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count records: %w", err)
+	}
+	return n, nil
+}
+
+// exportTimeout bounds an export of every record a filter selects (a
+// million rows are written to the browser as they are read).
+const exportTimeout = 30 * time.Minute
+
+func (s *Store) EachRecord(ctx context.Context, q server.RecordQuery, fn func(*server.StoredRecord) error) error {
+	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
+	defer cancel()
+	sql, args := recordsSQL(q, "received, institution, body", true)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("records: %w", err)
+	}
+	var received time.Time
+	var inst string
+	var body []byte
+	_, err = pgx.ForEachRow(rows, []any{&received, &inst, &body}, func() error {
+		r, err := decodeRow(received, inst, body)
+		if err != nil {
+			return err
+		}
+		return fn(&r)
+	})
+	return err
+}
+
+func (s *Store) GateHours(ctx context.Context, institution string, from, to time.Time) ([]server.GateHour, error) {
+	ctx, cancel := bound(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT gate, floor(extract(epoch FROM at) / 3600)::bigint AS hour,
+			count(*), count(*) FILTER (WHERE verdict = 1), count(*) FILTER (WHERE verdict = 2), count(*) FILTER (WHERE verdict = 3),
+			count(*) FILTER (WHERE fever)
+		FROM records WHERE institution = $1 AND at >= $2 AND at < $3
+		GROUP BY gate, hour ORDER BY hour, gate`, institution, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("gate hours: %w", err)
+	}
+	var out []server.GateHour
+	var g server.GateHour
+	var hour int64
+	t := &g.Tally
+	_, err = pgx.ForEachRow(rows, []any{&g.Gate, &hour, &t.Total, &t.Passed, &t.Stopped, &t.Invalid, &t.Fever}, func() error {
+		g.Hour = time.Unix(hour*3600, 0).UTC()
+		out = append(out, g)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gate hours: %w", err)
+	}
+	return out, nil
+}
+
+// recordsSQL is the query for q selecting cols; ordered adds its order,
+// cursor, offset and limit. The filter columns are beside the body
+// (schema version 2); the time bounds and the cursor use the indexes on
+// (institution, at) and (institution, gate, at).
+func recordsSQL(q server.RecordQuery, cols string, ordered bool) (string, []any) {
+	var b strings.Builder
+	args := []any{q.Institution}
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	fmt.Fprintf(&b, "SELECT %s FROM records WHERE institution = $1", cols)
+	if q.Gate != "" {
+		b.WriteString(" AND gate = " + arg(q.Gate))
+	}
+	if !q.From.IsZero() {
+		b.WriteString(" AND at >= " + arg(q.From))
+	}
+	if up := q.Upper(); !up.IsZero() {
+		b.WriteString(" AND at < " + arg(up))
+	}
+	if q.Verdict != healthcode.VerdictNone {
+		if q.Verdict == healthcode.VerdictPass {
+			b.WriteString(" AND verdict = 1")
+		} else {
+			b.WriteString(" AND verdict <> 1 AND verdict = " + arg(int16(q.Verdict)))
+		}
+	}
+	if q.Colour != healthcode.ColourUnknown {
+		b.WriteString(" AND colour = " + arg(int16(q.Colour)))
+	}
+	if q.Fever {
+		b.WriteString(" AND fever")
+	}
+	if q.Operator != "" {
+		b.WriteString(" AND operator = " + arg(q.Operator))
+	}
+	if q.Name != "" {
+		b.WriteString(" AND strpos(name, " + arg(q.Name) + ") > 0")
+	}
+	if !ordered {
+		return b.String(), args
+	}
+	dir, cmp := "DESC", "<"
+	if q.Oldest {
+		dir, cmp = "ASC", ">"
+	}
+	if !q.After.IsZero() {
+		if _, err := uuid.Parse(q.After.RecordID); err == nil {
+			fmt.Fprintf(&b, " AND (at, device_id, record_id) %s (%s, %s, %s::uuid)", cmp, arg(q.After.At), arg(q.After.DeviceID), arg(q.After.RecordID))
+		}
+	}
+	fmt.Fprintf(&b, " ORDER BY at %s, device_id %s, record_id %s", dir, dir, dir)
+	if q.Offset > 0 {
+		b.WriteString(" OFFSET " + arg(q.Offset))
+	}
+	if q.Limit > 0 {
+		b.WriteString(" LIMIT " + arg(q.Limit))
+	}
+	return b.String(), args
 }
 
 func (s *Store) GateWindow(ctx context.Context, institution, gate string, from, to time.Time) ([]server.StoredRecord, error) {

@@ -14,8 +14,8 @@ import (
 func (s *Store) PutSession(ctx context.Context, ss server.Session) error {
 	ctx, cancel := bound(ctx)
 	defer cancel()
-	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (hash, institution, kind, actor, csrf, expires) VALUES ($1, $2, $3, $4, $5, $6)`,
-		ss.Hash[:], ss.Institution, ss.Kind, ss.Actor, ss.CSRF, ss.Expires)
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (hash, institution, kind, actor, csrf, expires, token) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		ss.Hash[:], ss.Institution, ss.Kind, ss.Actor, ss.CSRF, ss.Expires, ss.Token[:])
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
@@ -26,8 +26,10 @@ func (s *Store) Session(ctx context.Context, h server.SessionHash, now time.Time
 	ctx, cancel := bound(ctx)
 	defer cancel()
 	ss := server.Session{Hash: h}
-	err := s.pool.QueryRow(ctx, `SELECT institution, kind, actor, csrf, expires FROM sessions WHERE hash = $1 AND expires >= $2`, h[:], now).
-		Scan(&ss.Institution, &ss.Kind, &ss.Actor, &ss.CSRF, &ss.Expires)
+	var token []byte
+	err := s.pool.QueryRow(ctx, `SELECT institution, kind, actor, csrf, expires, token FROM sessions WHERE hash = $1 AND expires >= $2`, h[:], now).
+		Scan(&ss.Institution, &ss.Kind, &ss.Actor, &ss.CSRF, &ss.Expires, &token)
+	copy(ss.Token[:], token)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return server.Session{}, server.ErrNotFound
 	}

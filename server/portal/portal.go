@@ -1,17 +1,15 @@
-// Package portal is the institution portal: server-rendered pages for one
-// institution, logged in with a portal token (`hcserver token --portal`)
-// or a tracing token (`--tracing`, which may also open sealed identities).
-// Sessions live in the server's store, so any server process in front of
-// it serves any logged-in browser. The pages are plain HTML forms with no
-// script, from the templates in templates/.
+// Package portal is the institution portal: server-rendered pages, in
+// Chinese and English, for the staff of an institution (its admin, records
+// viewers, provincial tracing staff) and for the provincial office that
+// approves institutions. Logins are tokens (`hcserver token --portal`,
+// or made in the portal by an institution's admin); sessions live in the
+// server's store, so any server process in front of it serves any
+// logged-in browser. The pages are plain HTML forms with no script, from
+// the templates in templates/ (embedded); docs/server.md says how to add one.
 package portal
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
@@ -29,19 +27,27 @@ type Store interface {
 	server.SessionStore
 	Token(ctx context.Context, hash server.TokenHash) (server.Token, error)
 	Tokens(ctx context.Context, institution string) ([]server.Token, error)
+	RevokeToken(ctx context.Context, institution string, hash server.TokenHash, now time.Time) error
 	Devices(ctx context.Context, institution string) ([]server.Device, error)
 	SetDeviceDisabled(ctx context.Context, institution, id string, disabled bool) error
 	Records(ctx context.Context, q server.RecordQuery) ([]server.StoredRecord, error)
+	CountRecords(ctx context.Context, q server.RecordQuery) (int, error)
+	EachRecord(ctx context.Context, q server.RecordQuery, fn func(*server.StoredRecord) error) error
+	GateHours(ctx context.Context, institution string, from, to time.Time) ([]server.GateHour, error)
 	Alerts(ctx context.Context, institution string) ([]server.Alert, error)
 	Audit(ctx context.Context, institution string, limit int) ([]server.AuditEntry, error)
+	Institution(ctx context.Context, name string) (server.Institution, error)
+	Institutions(ctx context.Context, state string) ([]server.Institution, error)
 }
 
 // Province is the work of the server the portal asks for (*server.Server
 // does it).
 type Province interface {
-	NewToken(ctx context.Context, kind, institution, gate string) (string, server.Token, error)
+	NewTokenBy(ctx context.Context, kind, institution, gate, madeBy string) (string, server.Token, error)
 	CloseContacts(ctx context.Context, institution, deviceID, recordID string, window time.Duration) (server.StoredRecord, []server.StoredRecord, error)
 	OpenIdentity(ctx context.Context, institution, actor, deviceID, recordID, reason string) (healthcode.SealedIdentity, server.StoredRecord, error)
+	Register(ctx context.Context, in server.Institution) (string, error)
+	DecideInstitution(ctx context.Context, name string, approve bool, by, note string) (server.Institution, error)
 }
 
 // Config configures a Portal.
@@ -52,6 +58,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock (the server's, so tests move both); nil is time.Now.
 	Now func() time.Time
+	// Zone shows times of pages without an institution (login, province);
+	// nil is server.DefaultLocation().
+	Zone *time.Location
+	// Limits slow down wrong logins; zero fields take the defaults.
+	Limits LoginLimits
 }
 
 // Portal serves the pages under /portal/; server.Server.Handler mounts it.
@@ -60,7 +71,9 @@ type Portal struct {
 	province Province
 	log      *slog.Logger
 	now      func() time.Time
+	zone     *time.Location
 	pages    *template.Template
+	limiter  *loginLimiter
 }
 
 // New makes the portal of a server: portal.New(portal.Config{Store:
@@ -75,88 +88,124 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Zone == nil {
+		cfg.Zone = server.DefaultLocation()
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, fmt.Errorf("portal templates: %w", err)
 	}
-	return &Portal{store: cfg.Store, province: cfg.Province, log: cfg.Logger, now: cfg.Now, pages: pages}, nil
+	return &Portal{store: cfg.Store, province: cfg.Province, log: cfg.Logger, now: cfg.Now, zone: cfg.Zone, pages: pages,
+		limiter: newLoginLimiter(cfg.Limits, cfg.Now)}, nil
 }
 
-const (
-	sessionCookie = "hcportal"
-	sessionTTL    = 12 * time.Hour
-)
-
-// session is the portal login of a request.
-type session struct {
-	institution string
-	csrf        string
-	kind        string
-	actor       string
+// route is one page: its method and path, who may see it (a role of
+// Login.can; "" for everyone, logged in or not) and its handler.
+type route struct {
+	method, path string
+	role         string
+	page         pageHandler
 }
 
-func (s session) tracer() bool { return s.kind == server.TokenTracing }
+// pageHandler serves a page; login is nil on public pages.
+type pageHandler func(w http.ResponseWriter, r *http.Request, login *Login)
 
-func randomText(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand does not fail on supported systems
+// routes is the portal's table of pages. A new page is a line here, a
+// handler, a template file and (if it is in the menu) a line in menu.
+func (p *Portal) routes() []route {
+	return []route{
+		{"GET", "/portal/login", "", p.loginForm},
+		{"POST", "/portal/login", "", p.login},
+		{"GET", "/portal/lang", "", p.switchLanguage},
+		{"GET", "/portal/register", "", p.registerForm},
+		{"POST", "/portal/register", "", p.register},
+		{"POST", "/portal/logout", roleAny, p.logout},
+		{"GET", "/portal/{$}", roleRecords, p.today},
+		{"GET", "/portal/records", roleRecords, p.records},
+		{"GET", "/portal/records.csv", roleRecords, p.exportCSV},
+		{"GET", "/portal/records.xlsx", roleRecords, p.exportXLSX},
+		{"GET", "/portal/contacts", roleRecords, p.contacts},
+		{"POST", "/portal/identity", roleTracing, p.identity},
+		{"GET", "/portal/gates", roleRecords, p.gates},
+		{"POST", "/portal/tokens", roleAdmin, p.newEnrolToken},
+		{"POST", "/portal/devices", roleAdmin, p.device},
+		{"GET", "/portal/logins", roleAdmin, p.logins},
+		{"POST", "/portal/logins", roleAdmin, p.newLogin},
+		{"POST", "/portal/logins/revoke", roleAdmin, p.revokeLogin},
+		{"GET", "/portal/audit", roleRecords, p.audit},
+		{"GET", "/portal/province", roleProvince, p.provinceHome},
+		{"POST", "/portal/province/decide", roleProvince, p.decide},
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func hashSession(cookie string) server.SessionHash { return sha256.Sum256([]byte(cookie)) }
+// menuItem is an entry of the navigation bar, shown to logins that can role.
+type menuItem struct {
+	nav, href, label, role string
+}
 
-// Routes adds the portal's pages to the server's mux.
+// menu is the navigation bar, in order.
+var menu = []menuItem{
+	{"today", "/portal/", "nav.today", roleRecords},
+	{"records", "/portal/records", "nav.records", roleRecords},
+	{"contacts", "/portal/contacts", "nav.contacts", roleRecords},
+	{"gates", "/portal/gates", "nav.gates", roleRecords},
+	{"logins", "/portal/logins", "nav.logins", roleAdmin},
+	{"audit", "/portal/audit", "nav.audit", roleRecords},
+	{"province", "/portal/province", "nav.province", roleProvince},
+}
+
+// MenuEntry is a navigation link as the layout draws it.
+type MenuEntry struct {
+	Href, Label string
+	Current     bool
+}
+
+// Menu is the navigation bar of the frame's login.
+func (f Frame) Menu() []MenuEntry {
+	var out []MenuEntry
+	for _, m := range menu {
+		if f.Can(m.role) {
+			out = append(out, MenuEntry{Href: m.href, Label: m.label, Current: m.nav == f.Nav})
+		}
+	}
+	return out
+}
+
+// Routes adds the portal's pages to the server's mux. Each path is
+// registered once for all methods, so a wrong method gets an HTML page too.
 func (p *Portal) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/login", p.loginForm)
-	mux.HandleFunc("POST /portal/login", p.login)
-	mux.HandleFunc("POST /portal/logout", p.loggedIn(p.logout))
-	mux.HandleFunc("GET /portal/{$}", p.loggedIn(p.home))
-	mux.HandleFunc("POST /portal/tokens", p.loggedIn(p.newToken))
-	mux.HandleFunc("GET /portal/contacts", p.loggedIn(p.contacts))
-	mux.HandleFunc("POST /portal/devices", p.loggedIn(p.device))
-	mux.HandleFunc("POST /portal/identity", p.loggedIn(p.identity))
+	byPath := map[string][]route{}
+	var order []string
+	for _, rt := range p.routes() {
+		if byPath[rt.path] == nil {
+			order = append(order, rt.path)
+		}
+		byPath[rt.path] = append(byPath[rt.path], rt)
+	}
+	for _, path := range order {
+		mux.Handle(path, p.dispatch(byPath[path]))
+	}
+	mux.HandleFunc("/portal/static/", p.static)
+	mux.HandleFunc("/portal/", p.NotFound)
 }
 
-type pageHandler func(w http.ResponseWriter, r *http.Request, sess session)
-
-// loggedIn requires a session, and the session's CSRF token on POSTs.
-func (p *Portal) loggedIn(h pageHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(sessionCookie)
-		var st server.Session
-		if err == nil {
-			st, err = p.store.Session(r.Context(), hashSession(c.Value), p.now())
+func (p *Portal) dispatch(rts []route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, rt := range rts {
+			if rt.method == r.Method || rt.method == http.MethodGet && r.Method == http.MethodHead {
+				if rt.role == "" {
+					rt.page(w, r, nil)
+				} else {
+					p.loggedIn(rt.role, rt.page)(w, r)
+				}
+				return
+			}
 		}
+		w.Header().Set("Allow", rts[0].method)
+		login, err := p.session(r)
 		if err != nil {
-			if !errors.Is(err, server.ErrNotFound) && !errors.Is(err, http.ErrNoCookie) {
-				p.log.Error("portal session", "err", err)
-				http.Error(w, "could not read the session", http.StatusInternalServerError)
-				return
-			}
-			http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
-			return
+			login = nil
 		}
-		sess := session{institution: st.Institution, csrf: st.CSRF, kind: st.Kind, actor: st.Actor}
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.csrf)) != 1 {
-				http.Error(w, "form expired: reload the page", http.StatusForbidden)
-				return
-			}
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-		w.Header().Set("X-Frame-Options", "DENY")
-		h(w, r, sess)
-	}
-}
-
-func (p *Portal) render(w http.ResponseWriter, status int, name string, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := p.pages.ExecuteTemplate(w, name, data); err != nil {
-		p.log.Error("render portal page", "page", name, "err", err)
-	}
+		p.fail(w, r, login, http.StatusMethodNotAllowed, text(language(r), "error.method"))
+	})
 }

@@ -3,32 +3,30 @@ package portal
 import (
 	"embed"
 	"html/template"
-	"time"
-
-	"hcscan/healthcode"
-	"hcscan/server"
+	"io/fs"
+	"net/http"
 )
 
-// templateFiles are the portal's pages, one {{define}} per file; html/template
-// escapes every value by where it lands (text, attribute, URL).
+// templateFiles are the portal's pages, one {{define}} per page, with the
+// frame in layout.html; html/template escapes every value by where it
+// lands (text, attribute, URL). static/ holds the style sheet.
 //
-//go:embed templates/*.html
+//go:embed templates/*.html templates/static
 var templateFiles embed.FS
 
 func parseTemplates() (*template.Template, error) {
 	return template.New("portal").Funcs(template.FuncMap{
-		"when": func(r healthcode.Record) string { return server.When(&r).Local().Format("2006-01-02 15:04:05") },
-		"ts": func(t time.Time) string {
-			if t.IsZero() {
-				return "-"
-			}
-			return t.Local().Format("2006-01-02 15:04")
-		},
-		"short": func(s string) string {
-			if len(s) > 8 {
-				return s[:8]
-			}
-			return s
-		},
+		"add": func(a, b int) int { return a + b },
 	}).ParseFS(templateFiles, "templates/*.html")
+}
+
+// static serves the style sheet (the pages' CSP allows only this origin's).
+func (p *Portal) static(w http.ResponseWriter, r *http.Request) {
+	sub, err := fs.Sub(templateFiles, "templates/static")
+	if err != nil {
+		p.failInternal(w, r, nil, "static files", err)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	http.StripPrefix("/portal/static/", http.FileServerFS(sub)).ServeHTTP(w, r)
 }

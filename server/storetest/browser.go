@@ -17,9 +17,13 @@ type Browser struct {
 	CSRF string // the session's form token, once logged in
 }
 
-// NewBrowser is a browser with an empty cookie jar on the server at base.
+// NewBrowser is a browser on the server at base whose cookie jar holds
+// only the portal's language switch, set to English.
 func NewBrowser(t testing.TB, base string) *Browser {
 	jar, _ := cookiejar.New(nil)
+	if u, err := url.Parse(base + "/portal/"); err == nil {
+		jar.SetCookies(u, []*http.Cookie{{Name: "hclang", Value: "en", Path: "/portal/"}})
+	}
 	return &Browser{t: t, Base: base, C: &http.Client{Jar: jar}}
 }
 

@@ -90,7 +90,11 @@ func NewTwin(t testing.TB, e *Env, st server.Store) *Env {
 // Handler is what `hcserver serve` serves: the scanner API and the portal.
 func Handler(t testing.TB, s *server.Server) http.Handler {
 	t.Helper()
-	p, err := portal.New(portal.Config{Store: s.Store(), Province: s, Now: s.Now})
+	cfg := portal.Config{Store: s.Store(), Province: s, Now: s.Now}
+	if os.Getenv("HCSCAN_TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	p, err := portal.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -189,7 +189,7 @@ func testRecordUniqueAcrossDays(t *testing.T, open Open) {
 	}
 	// The same id from another device is another record.
 	other := r
-	other.DeviceID = d2.ID
+	other.DeviceID, other.Gate = d2.ID, "back"
 	if rr := e.Upload(t, d2, []healthcode.Record{other}, ""); rr.Stored != 1 {
 		t.Fatalf("same id, other device: %+v", rr)
 	}

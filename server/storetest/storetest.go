@@ -39,6 +39,7 @@ var cases = []struct {
 	{"provisional then red alert", testProvisionalPassThenRedRaisesAlert},
 	{"close contacts and portal", testCloseContactsAndPortal},
 	{"records newest first", testRecordsNewestFirstInPages},
+	{"record filters pages and counts", testRecordFiltersPagesAndCounts},
 	{"stored record is what was sent", testStoredRecordIsWhatWasSent},
 	{"record unique across days", testRecordUniqueAcrossDays},
 	{"sealed identity", testSealedIdentity},
