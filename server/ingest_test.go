@@ -55,7 +55,7 @@ func TestCountRecordsStopsPastTheLimit(t *testing.T) {
 			t.Errorf("%s: no error", bad)
 		}
 	}
-	batch, status, code, _ := decodeBatch([]byte(odd), "dev")
+	batch, status, code, _ := decodeBatch([]byte(odd), Device{ID: "dev"})
 	if batch != nil || status != 413 || code != protocol.ErrTooManyRecords {
 		t.Errorf("decodeBatch of an odd-shaped huge batch: %d %s", status, code)
 	}
