@@ -28,7 +28,7 @@ func TestSyncStatesAndSyncNow(t *testing.T) {
 	waitState(t, s, func(st tui.SyncState) bool { return !st.Syncing && st.LastSuccess.After(first.LastSuccess) })
 
 	rec := record(1, time.Now(), healthcode.VerdictPass)
-	rec.DeviceID = p.dev.ID
+	rec.DeviceID, rec.Gate = p.dev.ID, p.dev.Gate
 	appendAll(t, p.st, rec)
 	s.SyncNow()
 	deadline := time.Now().Add(10 * time.Second)

@@ -174,13 +174,13 @@ func testTwoServers(t *testing.T, pg *pgtest.Server) {
 	p := storetest.NewBrowser(t, a.HTTP.URL)
 	p.Login(a, server.TokenPortal, "clinic")
 	cookies := p.C.Jar.Cookies(mustURL(t, a.HTTP.URL+"/portal/"))
-	if len(cookies) != 1 {
+	if len(cookies) != 2 { // the session and the language
 		t.Fatalf("cookies: %v", cookies)
 	}
 	onB := storetest.NewBrowser(t, b.HTTP.URL)
 	onB.CSRF = p.CSRF
 	onB.C.Jar.SetCookies(mustURL(t, b.HTTP.URL+"/portal/"), cookies)
-	if code, body := onB.Get("/portal/"); code != 200 || !strings.Contains(body, "<h1>clinic</h1>") {
+	if code, body := onB.Get("/portal/"); code != 200 || !strings.Contains(body, `class="who">clinic`) {
 		t.Fatalf("session from a on b: %d", code)
 	}
 	if code, _ := onB.Post("/portal/logout", url.Values{}); code != 200 {
