@@ -64,6 +64,9 @@ func TestMain(m *testing.M) {
 	if video720.dir != "" {
 		os.RemoveAll(video720.dir)
 	}
+	if stress.dir != "" {
+		os.RemoveAll(stress.dir)
+	}
 	os.Exit(code)
 }
 

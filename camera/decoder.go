@@ -2,43 +2,49 @@ package camera
 
 import (
 	"image"
+	"sort"
 
 	"gocv.io/x/gocv"
 )
 
-// The cascade, in the order it runs. Each step was kept because it reads
-// codes the steps before it miss (measured on shared/testdata/qr with
-// `go test -tags stepworth -run TestStepWorth -v ./camera`, see README):
+// How a frame is decoded (decodeAll), in the order the steps run. Each was
+// kept because it reads codes the others miss, measured on the shared
+// corpus of real photographs and on the generated stress set
+// (`go test -tags stepworth -run 'TestStepWorth|TestRegionWorth' -v ./camera`,
+// figures in the README):
 //
-//	plain     hybrid binarizer on the frame as it is         158 of 179
-//	inverted  the same on the negative (dark-mode screens)     +0 here, needed for phones in dark mode
-//	x2-global 2× bilinear upscale, global-histogram binarizer  +9 (small, blurred codes)
-//	x2-cubic  2× bicubic upscale, hybrid binarizer             +1
-//	clahe     contrast-limited equalisation, try-harder finder +1 (uneven light, glare)
+//	plain     gozxing (hybrid binarizer) on the whole frame: most frames
+//	          with one clear code end here, and it costs one binarization.
+//	regions   the finder-pattern detector (finders.go) finds every code's
+//	          three corner patterns, at any size and polarity, and each
+//	          region not already read is cropped, scaled to a few pixels a
+//	          module and decoded under three binarizations (regions.go).
+//	          Without it: corpus +0, stress set 36 of 118 instead of 97
+//	          (light-on-dark, low contrast, dotted, keystoned, screens,
+//	          several codes a picture).
+//	x2-global, x2-cubic, clahe
+//	          whole-frame 2× upscales and contrast equalisation, only when
+//	          nothing was read: corpus +3 (small blurred codes in 240×240
+//	          frames), stress set +2 (tiny codes).
 //
-// Inside every step, when the finder's first triple of patterns fails to
-// decode, every plausible triple is tried (qr.go): +1 on the corpus, and
-// about one generated health code in ten depends on it.
+// The whole frame's negative (for dark-mode screens) was a step of its own
+// before the region detector; with regions it reads nothing more on either
+// set (+0 and +0) and cost a second binarization of every frame, so it went.
 //
-// Two more retries inside every step are for phones held at an angle
-// (keystone), where gozxing's detector assumes too square a code: when the
-// finder keeps no triple because the patterns' module sizes differ by more
-// than 1.4×, the best triple within 2× is taken (relaxedTriple); and when a
-// triple's grid does not decode, every alignment-pattern candidate near the
-// expected spot is tried instead of only the first (retryAlignment). Both
-// are +0 on the corpus (its photographs are nearly square-on) and free on
-// frames that decode at once; on 720p frames they read keystones up to
-// 25–30 % where gozxing alone stops at about 15 %, and the one code of the
-// 20 in the benchmark video that no step read before.
+// Inside gozxing's reading, when the finder's first triple of patterns fails
+// to decode, every plausible triple is tried (qr.go): about one generated
+// health code in ten depends on it. For phones held at an angle, where
+// gozxing's detector assumes too square a code, the best triple within 2×
+// module sizes is taken when gozxing keeps none (relaxedTriple), and every
+// alignment-pattern candidate near the expected spot is tried
+// (retryAlignment).
 //
-// Tried and dropped because they added nothing once the steps above ran:
-// 0.5×/0.75×/1.5×/3× scaling, plain histogram equalisation, Gaussian and
-// median blur, Otsu and adaptive thresholds (with and without blur or
-// upscale), unsharp masking, morphological open/close, try-harder on the
-// plain frame.
+// Tried and dropped earlier because they added nothing: 0.5×/0.75×/1.5×/3×
+// whole-frame scaling, histogram equalisation, Gaussian and median blur,
+// whole-frame Otsu and adaptive thresholds, unsharp masking, morphological
+// open/close, try-harder on the plain frame.
 const (
 	stepPlain    = "plain"
-	stepInverted = "inverted"
 	stepX2Global = "x2-global"
 	stepX2Cubic  = "x2-cubic"
 	stepCLAHE    = "clahe"
@@ -56,8 +62,20 @@ type cascade struct {
 	qr      *qrReader
 	clahe   gocv.CLAHE
 	scratch gocv.Mat
-	neg     gocv.Mat // the frame's negative, for the inverted step
+	fs      finderScratch
+	rs      regionScratch
+	// steps are the optional steps that run (all but in measurements).
+	steps stepSet
 }
+
+// stepSet switches optional steps on, so that each one's worth can be measured.
+type stepSet uint
+
+const (
+	useRegions stepSet = 1 << iota // the region detector and region decoding
+	useCostly                      // whole-frame upscaling and equalising
+	allSteps   = useRegions | useCostly
+)
 
 func newCascade() *cascade {
 	silenceOpenCV()
@@ -65,14 +83,17 @@ func newCascade() *cascade {
 		qr:      newQRReader(),
 		clahe:   gocv.NewCLAHEWithParams(2, image.Pt(8, 8)),
 		scratch: gocv.NewMat(),
-		neg:     gocv.NewMat(),
+		fs:      newFinderScratch(),
+		rs:      newRegionScratch(),
+		steps:   allSteps,
 	}
 }
 
 func (d *cascade) Close() {
 	d.clahe.Close()
 	d.scratch.Close()
-	d.neg.Close()
+	d.fs.close()
+	d.rs.close()
 }
 
 // found is one code read from a frame, in the frame's coordinates.
@@ -104,44 +125,58 @@ func (d *cascade) decodeStream(gray gocv.Mat) []found {
 }
 
 // decodeAll reads every code it can find in the frame, in reading order.
+// gated (live frames, most of which show nothing) runs the costly
+// whole-frame steps only where gozxing or the detector saw patterns, and a
+// frame whose code plain read looks for more codes only from the
+// detector's second level (codes of a similar size) on.
 func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
-	f, ok := d.decode(gray, gated)
-	if !ok {
-		return nil
-	}
-	return []found{f}
-}
-
-func (d *cascade) decode(gray gocv.Mat, gated bool) (found, bool) {
 	if gray.Empty() || gray.Type() != gocv.MatTypeCV8U {
-		return found{}, false
+		return nil
 	}
 	p, ok := planeOf(gray)
 	if !ok {
-		return found{}, false
+		return nil
 	}
-	r, seenPlain, ok := d.qr.read(p, hybrid, false, false)
+	var out []found
+	r, seen, ok := d.qr.read(p, hybrid, false, false)
 	if ok {
-		return foundOf(r, stepPlain), true
+		out = append(out, foundOf(r, stepPlain))
 	}
-	// The negative is made by OpenCV into a Mat kept between frames: gozxing's
-	// own inversion allocated a new frame-sized slice for every frame that
-	// shows no code (most frames) and was a fifth of their decoding time.
-	gocv.BitwiseNot(gray, &d.neg)
-	np, ok := planeOf(d.neg)
-	if !ok {
-		return found{}, false
+	dark, light := 0, 0 // patterns the detector saw, by polarity
+	if d.steps&useRegions != 0 {
+		first := 0
+		if gated && ok {
+			first = 1
+		}
+		fs := d.fs.findFinders(gray, first)
+		for _, f := range fs {
+			if f.dark {
+				dark++
+			} else {
+				light++
+			}
+		}
+		for _, rg := range groupRegions(fs) {
+			if covered(out, rg) {
+				continue
+			}
+			if f, ok := d.decodeRegion(gray, rg); ok && !hasText(out, f.text) {
+				out = append(out, f)
+			}
+		}
 	}
-	r, seenInv, ok := d.qr.read(np, hybrid, false, false)
-	if ok {
-		return foundOf(r, stepInverted), true
+	if len(out) == 0 && d.steps&useCostly != 0 && (!gated || seen || dark+light >= 3) {
+		// Patterns seen only light-on-dark: read the frame so.
+		if f, ok := d.wholeCostly(gray, p, light >= 3 && dark < 3); ok {
+			out = append(out, f)
+		}
 	}
-	if gated && !seenPlain && !seenInv {
-		return found{}, false
-	}
-	// A code seen only in the negative is light-on-dark: keep reading it so.
-	inv := seenInv && !seenPlain
+	sort.SliceStable(out, func(i, j int) bool { return before(out[i], out[j]) })
+	return out
+}
 
+// wholeCostly runs the upscaling and equalising steps on the whole frame.
+func (d *cascade) wholeCostly(gray gocv.Mat, p plane, inv bool) (found, bool) {
 	if max(p.w, p.h) <= maxUpscaleSide {
 		gocv.Resize(gray, &d.scratch, image.Point{}, 2, 2, gocv.InterpolationLinear)
 		if f, ok := d.readScratch(global, false, inv, 2, stepX2Global); ok {
@@ -154,6 +189,57 @@ func (d *cascade) decode(gray gocv.Mat, gated bool) (found, bool) {
 	}
 	d.clahe.Apply(gray, &d.scratch)
 	return d.readScratch(hybrid, true, inv, 1, stepCLAHE)
+}
+
+// covered reports whether a region's corner pattern lies inside a code
+// already read (the same code found again by the detector).
+func covered(fs []found, rg region) bool {
+	for _, f := range fs {
+		if f.corners != [4]image.Point{} && insideQuad(f.corners, rg.tl.x, rg.tl.y) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasText(fs []found, text string) bool {
+	for _, f := range fs {
+		if f.text == text {
+			return true
+		}
+	}
+	return false
+}
+
+// before orders codes for reading: by rows of the top-left corner, then
+// left to right within a row (codes whose tops are within half a code's
+// height are one row).
+func before(a, b found) bool {
+	ay, by := a.corners[0].Y, b.corners[0].Y
+	h := max(abs(a.corners[3].Y-a.corners[0].Y), abs(b.corners[3].Y-b.corners[0].Y))
+	if abs(ay-by) > h/2 {
+		return ay < by
+	}
+	return a.corners[0].X < b.corners[0].X
+}
+
+// insideQuad reports whether (x, y) is inside the convex quadrilateral q.
+func insideQuad(q [4]image.Point, x, y float64) bool {
+	sign := 0
+	for i := range q {
+		a, b := q[i], q[(i+1)%4]
+		cross := float64(b.X-a.X)*(y-float64(a.Y)) - float64(b.Y-a.Y)*(x-float64(a.X))
+		s := 1
+		if cross < 0 {
+			s = -1
+		}
+		if sign == 0 {
+			sign = s
+		} else if s != sign {
+			return false
+		}
+	}
+	return true
 }
 
 // readScratch reads the scratch Mat, which holds the frame scaled by scale.

@@ -58,9 +58,18 @@ func newQRReader() *qrReader {
 // whether three finder patterns were found, decoded or not: frames where
 // even that fails rarely hold a code, so the costly steps skip them.
 func (r *qrReader) read(p plane, bin binarizerKind, tryHarder, invert bool) (res qrResult, seen, ok bool) {
+	matrix, ok := binarize(p, bin, invert)
+	if !ok {
+		return qrResult{}, false, false
+	}
+	return r.readMatrix(matrix, tryHarder)
+}
+
+// binarize turns a grey plane into gozxing's black-and-white matrix.
+func binarize(p plane, bin binarizerKind, invert bool) (*gozxing.BitMatrix, bool) {
 	src, err := gozxing.NewPlanarYUVLuminanceSource(p.pix, p.w, p.h, 0, 0, p.w, p.h, false)
 	if err != nil {
-		return qrResult{}, false, false
+		return nil, false
 	}
 	if invert {
 		src = src.Invert()
@@ -72,9 +81,12 @@ func (r *qrReader) read(p plane, bin binarizerKind, tryHarder, invert bool) (res
 		b = gozxing.NewHybridBinarizer(src)
 	}
 	matrix, err := b.GetBlackMatrix()
-	if err != nil {
-		return qrResult{}, false, false
-	}
+	return matrix, err == nil
+}
+
+// readMatrix finds and decodes one code in a binarized image with gozxing's
+// finder, and the retries below where it fails.
+func (r *qrReader) readMatrix(matrix *gozxing.BitMatrix, tryHarder bool) (res qrResult, seen, ok bool) {
 	hints := r.plain
 	if tryHarder {
 		hints = r.hard
@@ -86,20 +98,14 @@ func (r *qrReader) read(p plane, bin binarizerKind, tryHarder, invert bool) (res
 			return qrResult{}, false, false
 		}
 	}
-	det, err := detector.NewDetector(matrix).ProcessFinderPatternInfo(info)
-	if res, ok := r.decodeDetected(det, err); ok {
+	if res, ok := r.readInfo(matrix, info); ok {
 		return res, true, true
-	}
-	if err == nil {
-		if res, ok := r.retryAlignment(matrix, det); ok {
-			return res, true, true
-		}
 	}
 	// The finder keeps the first three patterns that fit; in a dense code a
 	// run of data modules can look like one (about one health code in ten
 	// at version 10), so try every plausible triple before giving up.
-	dets, err := multidetector.NewMultiDetector(matrix).DetectMulti(hints)
-	if err != nil {
+	dets, merr := multidetector.NewMultiDetector(matrix).DetectMulti(hints)
+	if merr != nil {
 		return qrResult{}, true, false
 	}
 	for _, det := range dets {
@@ -108,6 +114,19 @@ func (r *qrReader) read(p plane, bin binarizerKind, tryHarder, invert bool) (res
 		}
 	}
 	return qrResult{}, true, false
+}
+
+// readInfo samples and decodes the code whose finder patterns are info,
+// trying other alignment patterns when the first grid fails.
+func (r *qrReader) readInfo(matrix *gozxing.BitMatrix, info *detector.FinderPatternInfo) (qrResult, bool) {
+	det, err := detector.NewDetector(matrix).ProcessFinderPatternInfo(info)
+	if res, ok := r.decodeDetected(det, err); ok {
+		return res, true
+	}
+	if err == nil {
+		return r.retryAlignment(matrix, det)
+	}
+	return qrResult{}, false
 }
 
 func (r *qrReader) decodeDetected(det *common.DetectorResult, err error) (qrResult, bool) {
@@ -163,7 +182,6 @@ func (r *qrReader) retryAlignment(matrix *gozxing.BitMatrix, det *common.Detecto
 	if len(pts) < 3 || dim < 25 { // version 1 has no alignment pattern
 		return qrResult{}, false
 	}
-	bl, tl, tr := pts[0], pts[1], pts[2]
 	var tried gozxing.ResultPoint
 	if len(pts) > 3 {
 		tried = pts[3]
@@ -174,12 +192,23 @@ func (r *qrReader) retryAlignment(matrix *gozxing.BitMatrix, det *common.Detecto
 			ms += fp.GetEstimatedModuleSize() / 3
 		}
 	}
-	if ms < 1 {
+	return r.readAligned(matrix, pts[0], pts[1], pts[2], dim, ms, tried, nil)
+}
+
+// readAligned samples a dim-module grid through each alignment-pattern
+// candidate near where the pattern should be, nearest first, skipping one
+// already tried, and decodes it. at is where the pattern should be; nil
+// puts it where it would be if the code were a parallelogram.
+func (r *qrReader) readAligned(matrix *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, dim int, ms float64, tried gozxing.ResultPoint, at *vec) (qrResult, bool) {
+	if ms < 1 || dim < 25 {
 		return qrResult{}, false
 	}
 	k := 1 - 3/float64(dim-7)
 	estX := tl.GetX() + k*(tr.GetX()-tl.GetX()+bl.GetX()-tl.GetX())
 	estY := tl.GetY() + k*(tr.GetY()-tl.GetY()+bl.GetY()-tl.GetY())
+	if at != nil {
+		estX, estY = at.x, at.y
+	}
 
 	var cands []gozxing.ResultPoint
 	add := func(p gozxing.ResultPoint) {
@@ -221,16 +250,52 @@ func (r *qrReader) retryAlignment(matrix *gozxing.BitMatrix, det *common.Detecto
 		if !ok {
 			continue
 		}
-		tf := detector.Detector_createTransform(tl, tr, bl, ap, dim)
-		bits, err := detector.Detector_sampleGrid(matrix, tf, dim)
-		if err != nil {
-			continue
-		}
-		if res, ok := r.decodeDetected(common.NewDetectorResult(bits, []gozxing.ResultPoint{bl, tl, tr, ap}), nil); ok {
+		if res, ok := r.readTransformed(matrix, bl, tl, tr, ap, dim); ok {
 			return res, true
 		}
 	}
 	return qrResult{}, false
+}
+
+// alignmentAt is where the bottom-right alignment pattern of a dim-module
+// code with these outer corners lies (its centre is 6.5 modules in from
+// the bottom-right corner).
+func alignmentAt(c [4]vec, dim int) vec {
+	n := float64(dim)
+	tf := common.PerspectiveTransform_QuadrilateralToQuadrilateral(0, 0, n, 0, n, n, 0, n,
+		c[0].x, c[0].y, c[1].x, c[1].y, c[2].x, c[2].y, c[3].x, c[3].y)
+	p := []float64{n - 6.5, n - 6.5}
+	tf.TransformPoints(p)
+	return vec{p[0], p[1]}
+}
+
+// readCorners samples a dim-module grid spanned by the code's four outer
+// corners (top-left, top-right, bottom-right, bottom-left) and decodes it.
+func (r *qrReader) readCorners(matrix *gozxing.BitMatrix, info *detector.FinderPatternInfo, c [4]vec, dim int) (qrResult, bool) {
+	n := float64(dim)
+	tf := common.PerspectiveTransform_QuadrilateralToQuadrilateral(0, 0, n, 0, n, n, 0, n,
+		c[0].x, c[0].y, c[1].x, c[1].y, c[2].x, c[2].y, c[3].x, c[3].y)
+	bits, err := common.GridSampler_GetInstance().SampleGridWithTransform(matrix, dim, dim, tf)
+	if err != nil {
+		return qrResult{}, false
+	}
+	pts := []gozxing.ResultPoint{info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()}
+	return r.decodeDetected(common.NewDetectorResult(bits, pts), nil)
+}
+
+// readTransformed samples the grid through the three finder centres and
+// an alignment pattern (nil: the parallelogram's fourth corner) and decodes it.
+func (r *qrReader) readTransformed(matrix *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ap *detector.AlignmentPattern, dim int) (qrResult, bool) {
+	tf := detector.Detector_createTransform(tl, tr, bl, ap, dim)
+	bits, err := detector.Detector_sampleGrid(matrix, tf, dim)
+	if err != nil {
+		return qrResult{}, false
+	}
+	pts := []gozxing.ResultPoint{bl, tl, tr}
+	if ap != nil {
+		pts = append(pts, ap)
+	}
+	return r.decodeDetected(common.NewDetectorResult(bits, pts), nil)
 }
 
 // relaxedMaxSizeRatio is how much larger one finder pattern's module may be
