@@ -46,6 +46,14 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request, dev Devic
 		s.unavailable(w, "store a batch of device "+dev.ID, err)
 		return
 	}
+	if err := s.noteRoster(r.Context(), dev, batch, results); err != nil {
+		// The records are kept; the retry finds them duplicate and the
+		// roster follow-up runs again.
+		s.log.Error("ingest: roster", "device", dev.ID, "err", err)
+		w.Header().Set("Retry-After", "2")
+		s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, "could not update the roster; retry")
+		return
+	}
 	reply := protocol.RecordsReply{Results: results, ServerTime: now.UTC()}
 	for _, res := range results {
 		switch res.Status {
@@ -301,7 +309,8 @@ func checkDecoded(rec healthcode.Record, signer Device) IngestRecord {
 	case rec.Verdict == healthcode.VerdictNone:
 		in.Reject = "verdict is missing"
 	case !validField(rec.Institution) || !validField(rec.Gate) || !validField(rec.Operator) ||
-		!validField(rec.Name) || !validField(rec.IDMasked) || !validField(rec.Lang) || !validField(rec.ManualReason):
+		!validField(rec.Name) || !validField(rec.IDMasked) || !validField(rec.Lang) || !validField(rec.ManualReason) ||
+		!validField(rec.EnrolGroup):
 		in.Reject = fmt.Sprintf("a text field is longer than %d bytes or holds a NUL", maxFieldLen)
 	case len(rec.Sealed) > maxSealedLen:
 		in.Reject = fmt.Sprintf("sealed data is larger than %d bytes", maxSealedLen)

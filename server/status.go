@@ -11,6 +11,10 @@ import (
 type StatusChange struct {
 	Hash   healthcode.CodeHash `json:"hash"`
 	Colour healthcode.Colour   `json:"colour"`
+	// Person optionally names whose code it is (the provincial database
+	// knows); without it the server joins by the person keys it has seen
+	// the code carry.
+	Person healthcode.PersonKey `json:"person,omitzero"`
 }
 
 // StatusStore keeps the codes' colours and their history for deltas.
@@ -27,12 +31,16 @@ type StatusStore interface {
 	StatusSince(ctx context.Context, since uint64, now time.Time) (*healthcode.StatusList, error)
 }
 
-// SetStatus changes codes' colours, as the provincial database would, and
-// flags provisional passes of codes that turned red or yellow.
+// SetStatus changes codes' colours, as the provincial database would,
+// flags provisional passes of codes that turned red or yellow, and alerts
+// the institutions whose roster members' codes turned (joinRosterStatus).
+// When the roster join fails the colours are set and the error says so:
+// setting the same changes again finishes it.
 func (s *Server) SetStatus(ctx context.Context, changes []StatusChange) (seq uint64, alerts int, err error) {
 	seq, alerts, err = s.store.SetStatus(ctx, changes, s.now())
-	if err == nil {
-		s.log.Info("status set", "changes", len(changes), "seq", seq, "alerts", alerts)
+	if err != nil {
+		return seq, alerts, err
 	}
-	return seq, alerts, err
+	s.log.Info("status set", "changes", len(changes), "seq", seq, "alerts", alerts)
+	return seq, alerts, s.joinRosterStatus(ctx, changes)
 }

@@ -22,6 +22,7 @@ type Store interface {
 	SessionStore
 	AuditStore
 	InstitutionStore
+	RosterStore
 
 	// Prune drops idempotency answers older than idemBefore, and the
 	// sessions and nonces that expired by now.

@@ -204,6 +204,9 @@ CREATE TABLE institutions (
 );
 CREATE INDEX institutions_state ON institutions (state, applied);
 `,
+	// The institutions' rosters, their people's checks and colours, and
+	// the alerts about them (roster.go).
+	3: rosterSchema,
 }
 
 // migrateLock is the advisory lock key of migrations ("hcscan" + 1).

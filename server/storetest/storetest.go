@@ -45,6 +45,10 @@ var cases = []struct {
 	{"sealed identity", testSealedIdentity},
 	{"sessions expire and prune", testSessionsExpire},
 	{"ended context stores nothing", testEndedContextStoresNothing},
+	{"roster linked by CSV and scan", testRosterLinkedByCSVAndScan},
+	{"morning view counts", testMorningViewCounts},
+	{"roster status turns without a scan", testRosterStatusTurnsWithoutAScan},
+	{"group contacts", testGroupContacts},
 }
 
 // Run runs every case on stores from open, each as a subtest.
