@@ -26,6 +26,7 @@ import (
 	"hcscan/tui"
 )
 
+// run opens the scanner screen (the default command) in the terminal.
 func (e env) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := cli.FlagSet("hcscan", "run", stderr)
 	cfgFlag := fs.String("config", "", "configuration file (default $HCSCAN_CONFIG or ~/.config/hcscan/config.toml)")
