@@ -208,4 +208,3 @@ func testRosterLinkedByCSVAndScan(t *testing.T, open Open) {
 		t.Errorf("after removing 李四: %d members", len(ro.Members))
 	}
 }
-
