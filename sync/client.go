@@ -30,8 +30,19 @@ type Options struct {
 	BatchSize int
 	// InFlight is how many batches travel at once (default 3).
 	InFlight int
-	// Interval is the wait between two successful syncs in Run (default 30 s).
+	// Interval is the wait between two full syncs in Run while things
+	// work (default 30 s); saved records do not wait for it (UploadDelay).
 	Interval time.Duration
+	// UploadDelay is how long Run waits after RecordSaved before it
+	// uploads, so that records saved close together go in one batch
+	// (default 200 ms).
+	UploadDelay time.Duration
+	// ProbeCap is the longest wait between two probes while the server
+	// cannot be reached (default 5 s, and never above Backoff's cap);
+	// Spread is the longest random wait between a probe that reached it
+	// and the sync that follows (default 1 s), so that a province's
+	// scanners coming back together do not all upload in the same second.
+	ProbeCap, Spread time.Duration
 	// RequestTimeout bounds one request (default 60 s).
 	RequestTimeout time.Duration
 	// LiveTimeout bounds LiveStatus (default 800 ms).
@@ -67,8 +78,11 @@ type Client struct {
 	trust   *healthcode.TrustList // the cached trust list, verified
 	started time.Time             // monotonic origin for the clock-jump check
 	updates chan State
-	kick    chan struct{}
+	kick    chan struct{} // the operator asked for a sync (SyncNow)
+	saved   chan struct{} // a record was saved (RecordSaved)
 	backoff Backoff
+	probe   Backoff   // waits between probes while the server cannot be reached
+	fullDue time.Time // when Run's next full sync is due
 }
 
 // New makes a client for the device enrolled in data (the scanner's
@@ -99,6 +113,15 @@ func New(data Data, opts Options) (*Client, error) {
 	if opts.Interval <= 0 {
 		opts.Interval = 30 * time.Second
 	}
+	if opts.UploadDelay <= 0 {
+		opts.UploadDelay = 200 * time.Millisecond
+	}
+	if opts.ProbeCap <= 0 {
+		opts.ProbeCap = 5 * time.Second
+	}
+	if opts.Spread <= 0 {
+		opts.Spread = time.Second
+	}
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 60 * time.Second
 	}
@@ -114,8 +137,8 @@ func New(data Data, opts Options) (*Client, error) {
 	c := &Client{
 		outbox: data, trustCache: data, statusCache: data, settings: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
 		http: opts.HTTPClient, log: opts.Logger.With("component", "sync"), opts: opts,
-		started: time.Now(), updates: make(chan State, 1), kick: make(chan struct{}, 1),
-		backoff: opts.Backoff,
+		started: time.Now(), updates: make(chan State, 1), kick: make(chan struct{}, 1), saved: make(chan struct{}, 1),
+		backoff: opts.Backoff, probe: probeBackoff(opts),
 	}
 	c.state = State{Server: c.base, DeviceID: dev.ID}
 	c.refreshLocal()
@@ -238,6 +261,20 @@ func (r Report) Acknowledged() int { return r.Stored + r.Duplicates }
 // before it stays done (acknowledged records are deleted batch by batch),
 // and the Report says how far it got.
 func (c *Client) SyncOnce(ctx context.Context, progress func(sent, total int)) (Report, error) {
+	return c.syncSteps(ctx, true, progress)
+}
+
+// UploadOnce uploads the outbox without pulling the trust and status
+// lists: what Run does right after records are saved, between full syncs.
+// An empty outbox costs no request.
+func (c *Client) UploadOnce(ctx context.Context) (Report, error) {
+	if n, err := c.outbox.Pending(); err == nil && n == 0 {
+		return Report{}, nil
+	}
+	return c.syncSteps(ctx, false, nil)
+}
+
+func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, total int)) (Report, error) {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
 	start := time.Now()
@@ -253,11 +290,14 @@ func (c *Client) SyncOnce(ctx context.Context, progress func(sent, total int)) (
 	// sync's error. A network failure ends the sync at once.
 	var rep Report
 	var errs []error
-	for _, step := range []func() error{
-		func() error { return c.pullTrust(ctx, &rep) },
-		func() error { return c.pullStatus(ctx, &rep) },
-		func() error { return c.upload(ctx, &rep, progress) },
-	} {
+	steps := []func() error{func() error { return c.upload(ctx, &rep, progress) }}
+	if pull {
+		steps = append([]func() error{
+			func() error { return c.pullTrust(ctx, &rep) },
+			func() error { return c.pullStatus(ctx, &rep) },
+		}, steps...)
+	}
+	for _, step := range steps {
 		if err := step(); err != nil {
 			errs = append(errs, err)
 			if Retryable(err) || ctx.Err() != nil {
@@ -298,65 +338,17 @@ func (c *Client) SyncOnce(ctx context.Context, progress func(sent, total int)) (
 	c.refreshLocal()
 	c.saveLastWall()
 	c.publish()
+	what := "sync"
+	if !pull {
+		what = "upload"
+	}
 	if err != nil {
-		c.log.Warn("sync failed", "err", err, "stored", rep.Stored, "duplicates", rep.Duplicates, "rejected", rep.Rejected)
+		c.log.Warn(what+" failed", "err", err, "stored", rep.Stored, "duplicates", rep.Duplicates, "rejected", rep.Rejected)
 	} else {
-		c.log.Info("sync done", "stored", rep.Stored, "duplicates", rep.Duplicates, "rejected", rep.Rejected,
+		c.log.Info(what+" done", "stored", rep.Stored, "duplicates", rep.Duplicates, "rejected", rep.Rejected,
 			"status_entries", rep.StatusEntries, "trust_seq", rep.TrustSeq, "took", rep.Took)
 	}
 	return rep, err
-}
-
-// Run keeps the scanner in step with the province until ctx ends: a sync
-// every Options.Interval while things work, and after a failure a wait
-// from Backoff (full jitter, capped, never shorter than the server's
-// Retry-After). Kick asks for a sync sooner. Run returns nil when ctx ends.
-func (c *Client) Run(ctx context.Context) error {
-	for {
-		_, err := c.SyncOnce(ctx, nil)
-		if ctx.Err() != nil {
-			return nil
-		}
-		var wait time.Duration
-		c.mu.Lock()
-		if err == nil {
-			c.backoff.Reset()
-			wait = c.opts.Interval
-		} else {
-			wait = c.backoff.Next(RetryAfter(err))
-		}
-		c.state.NextAttempt = c.now().Add(wait)
-		c.mu.Unlock()
-		c.publish()
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		case <-c.kick:
-			// After a failure the backoff stands: a kick does not make a
-			// struggling server busier.
-			if err != nil {
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return nil
-				case <-t.C:
-				}
-			}
-			t.Stop()
-		}
-	}
-}
-
-// Kick asks Run to sync now (e.g. after a record was saved) instead of at
-// the end of the interval. It never blocks; it does not cut a backoff short.
-func (c *Client) Kick() {
-	select {
-	case c.kick <- struct{}{}:
-	default:
-	}
 }
 
 // LiveStatus asks the server for the current colour of one code, within

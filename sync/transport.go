@@ -89,12 +89,24 @@ func Retryable(err error) bool {
 	var te transientError
 	var se *ServerError
 	switch {
-	case errors.As(err, &te):
+	case errors.As(err, &te), Unreachable(err):
 		return true
 	case errors.As(err, &se):
 		return se.Temporary()
 	}
 	return false
+}
+
+// noReplyError is a transport failure: no reply came (the server is
+// down, the network is gone, or it did not answer in time).
+type noReplyError struct{ transientError }
+
+// Unreachable reports whether err is a failure to reach the server at all,
+// as opposed to a reply that refused or failed: Run then probes the server
+// every few seconds instead of backing off for minutes.
+func Unreachable(err error) bool {
+	var nr noReplyError
+	return errors.As(err, &nr)
 }
 
 // unreachable wraps a transport failure in a sentence an operator reads.
@@ -104,11 +116,11 @@ func unreachable(op, server string, err error) error {
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s: %w", op, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return transientError{fmt.Errorf("%s: the province server at %s did not answer in time: %w", op, server, err)}
+		return noReplyError{transientError{fmt.Errorf("%s: the province server at %s did not answer in time: %w", op, server, err)}}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), strings.Contains(err.Error(), "connection reset"):
-		return transientError{fmt.Errorf("%s: the connection to %s broke off: %w", op, server, err)}
+		return noReplyError{transientError{fmt.Errorf("%s: the connection to %s broke off: %w", op, server, err)}}
 	}
-	return transientError{fmt.Errorf("%s: cannot reach the province server at %s: %w", op, server, err)}
+	return noReplyError{transientError{fmt.Errorf("%s: cannot reach the province server at %s: %w", op, server, err)}}
 }
 
 // maxResend bounds how often do sends a request again after kept-alive

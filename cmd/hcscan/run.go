@@ -264,6 +264,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 		Bell: cfg.Gate.Bell, IdleLock: cfg.UI.IdleLock.Duration, Lang: cfg.UI.Language, Banner: sc.banner,
 	}
 	var syncer tui.Syncer
+	recordStore := screenwire.NewStore(st, fixed)
 	stopSync := func() {}
 	if enrolled {
 		set.DeviceID, set.Gate = dev.ID, dev.Gate
@@ -277,6 +278,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 			return fail(err)
 		}
 		checkOpts.Live = client
+		recordStore = recordStore.OnAppend(client.RecordSaved)
 		sctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); client.Run(sctx) }()
@@ -307,7 +309,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 		cam = screenwire.NewCamera(openCam())
 	}
 	checker := screenwire.NewChecker(st, checkOpts)
-	deps := tui.Deps{Store: screenwire.NewStore(st, fixed), Verify: checker.Verify, Camera: cam,
+	deps := tui.Deps{Store: recordStore, Verify: checker.Verify, Camera: cam,
 		Sync: syncer, Seal: screenwire.Sealer(dev, enrolled), Bell: bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn}
 	m = tui.New(ctx, deps, set)
 	return m, func() { stopSync(); cam.Close() }, nil

@@ -13,6 +13,7 @@ import (
 type Store struct {
 	st          *store.Store
 	trustIssued time.Time // of a trust list given with --trust (not in the cache)
+	saved       func()    // told after each record is durable (nil: nobody)
 }
 
 var _ tui.RecordStore = Store{}
@@ -28,9 +29,22 @@ func NewStore(st *store.Store, fixed *healthcode.TrustList) Store {
 	return s
 }
 
+// OnAppend returns the store that calls saved after each record it made
+// durable: the sync client's RecordSaved, so that the record goes up at once.
+func (s Store) OnAppend(saved func()) Store {
+	s.saved = saved
+	return s
+}
+
 // Append makes the record durable (fsynced) before it returns nil.
 func (s Store) Append(ctx context.Context, rec *healthcode.Record) error {
-	return s.st.Append(ctx, rec)
+	if err := s.st.Append(ctx, rec); err != nil {
+		return err
+	}
+	if s.saved != nil {
+		s.saved()
+	}
+	return nil
 }
 
 // Stats are the status bar's counts: records waiting, the local day's

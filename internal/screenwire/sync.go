@@ -51,7 +51,7 @@ func (s *Sync) put(st tui.SyncState) {
 // States delivers each new state; only the newest waits.
 func (s *Sync) States() <-chan tui.SyncState { return s.ch }
 
-// SyncNow asks the client to sync soon (not during a backoff).
+// SyncNow asks the client for a full sync now, cutting a retry wait short.
 func (s *Sync) SyncNow() { s.c.Kick() }
 
 func syncState(st hcsync.State) tui.SyncState {
