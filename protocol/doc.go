@@ -28,6 +28,9 @@
 // server key, and that the server key signed the reply, sealing key
 // included; the client then compares
 // Fingerprint(reply.RootKey) with a configured pinned fingerprint, if any.
+// Since a token is spent by the enrolment itself, a scanner with a pinned
+// fingerprint first asks GET /v1/root (unsigned; RootReply) and enrols
+// only when that root matches; the root in the reply must then be the same.
 // A token that was already used is refused with 403 ErrTokenUsed; an unknown
 // or expired one with 401 ErrBadToken / 403 ErrTokenExpired.
 //

@@ -19,6 +19,7 @@ import (
 // Paths of the version 1 endpoints.
 const (
 	PathEnroll     = "/v1/enroll"
+	PathRoot       = "/v1/root" // unsigned: the root key, to check a pin before spending a token
 	PathTrustList  = "/v1/trust-list"
 	PathStatus     = "/v1/status"  // ?since=N
 	PathStatusLive = "/v1/status/" // + 32 hex digits of the code hash
@@ -155,6 +156,13 @@ func (r EnrollRequest) CheckProof() error {
 		return errors.New("proof is not a signature of the token by public_key")
 	}
 	return nil
+}
+
+// RootReply is the answer to GET /v1/root: the province root key a
+// scanner about to enrol compares with its pinned fingerprint before it
+// spends its single-use token.
+type RootReply struct {
+	RootKey ed25519.PublicKey `json:"root_key"`
 }
 
 // EnrollReply is the answer to a successful enrolment.

@@ -10,6 +10,12 @@ import (
 	"hcscan/protocol"
 )
 
+// handleRoot answers GET /v1/root with the province root key, so that a
+// scanner can check its pinned fingerprint before it spends a token.
+func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, http.StatusOK, protocol.RootReply{RootKey: s.keys.Root.Public().(ed25519.PublicKey)})
+}
+
 // handleEnroll answers POST /v1/enroll: it spends a single-use enrolment
 // token and registers the device key under the token's institution and
 // gate; the reply, signed by the server key, carries what the device pins.

@@ -27,6 +27,7 @@ type Pages interface {
 func (s *Server) Handler(pages Pages) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/enroll", s.method(http.MethodPost, s.handleEnroll))
+	mux.HandleFunc("/v1/root", s.method(http.MethodGet, s.handleRoot))
 	mux.HandleFunc("/v1/trust-list", s.method(http.MethodGet, s.signed(0, s.handleTrustList)))
 	mux.HandleFunc("/v1/status", s.method(http.MethodGet, s.signed(0, s.handleStatus)))
 	mux.HandleFunc("/v1/status/{hash}", s.method(http.MethodGet, s.signed(0, s.handleLiveStatus)))

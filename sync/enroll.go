@@ -50,12 +50,13 @@ func NormalizeFingerprint(fp string) (string, error) {
 	return fp, nil
 }
 
-// Enroll registers this scanner with the province: it makes a new device
-// key, spends the token, checks the reply (the root signed the trust list,
-// which vouches for the server key, which signed the reply) and the pinned
-// root fingerprint, and saves the identity, the key (device.key, 0600) and
-// the trust list in st. The token is spent even when the pin check then
-// fails (the server cannot know the scanner will refuse it).
+// Enroll registers this scanner with the province. With a pinned root
+// fingerprint it first fetches the server's root key (GET /v1/root) and
+// goes on only when it matches, so a wrong server never gets the token.
+// Then it makes a new device key, spends the token, checks the reply (the
+// root signed the trust list, which vouches for the server key, which
+// signed the reply; the root is the one checked before), and saves the
+// identity, the key (device.key, 0600) and the trust list in st.
 func Enroll(ctx context.Context, st EnrolmentStore, o EnrollOptions) (store.Device, error) {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -80,6 +81,15 @@ func Enroll(ctx context.Context, st EnrolmentStore, o EnrollOptions) (store.Devi
 	}
 	if old, ok, err := st.Device(); err == nil && ok && !o.Force {
 		return store.Device{}, fmt.Errorf("this scanner is already enrolled as device %s with %s; use --force to enrol it again", old.ID, old.ServerURL)
+	}
+
+	// The token is spent by the enrolment: with a pin, check the server's
+	// root first, so that a wrong server (a mistyped address) never gets it.
+	var pinnedRoot ed25519.PublicKey
+	if pin != "" {
+		if pinnedRoot, err = checkRootFirst(ctx, o.HTTPClient, base, pin); err != nil {
+			return store.Device{}, err
+		}
 	}
 
 	_, key, err := ed25519.GenerateKey(rand.Reader)
@@ -127,10 +137,9 @@ func Enroll(ctx context.Context, st EnrolmentStore, o EnrollOptions) (store.Devi
 	if err != nil {
 		return store.Device{}, fmt.Errorf("enrol: refusing the server's reply: %w", err)
 	}
-	fp := protocol.Fingerprint(reply.RootKey)
-	if pin != "" && !strings.HasPrefix(fp, pin) {
-		return store.Device{}, fmt.Errorf("enrol: the server's root key has fingerprint %s, not the pinned %s; refusing it (the token is spent: check the server address, then ask for a new token): %w",
-			fp, pin, ErrRootMismatch)
+	if fp := protocol.Fingerprint(reply.RootKey); pin != "" && (!strings.HasPrefix(fp, pin) || !reply.RootKey.Equal(pinnedRoot)) {
+		return store.Device{}, fmt.Errorf("enrol: the server showed the pinned root before enrolment but signed the enrolment with root %s; refusing it (the token is spent: report this server to the provincial office): %w",
+			fp, ErrRootMismatch)
 	}
 	dev := store.Device{
 		ID: reply.DeviceID, Institution: reply.Institution, Gate: reply.Gate, ServerURL: base,
@@ -143,4 +152,40 @@ func Enroll(ctx context.Context, st EnrolmentStore, o EnrollOptions) (store.Devi
 		return dev, fmt.Errorf("enrol: %w", err)
 	}
 	return dev, nil
+}
+
+// checkRootFirst asks the server for its root key and compares it with
+// the pinned fingerprint, before any token is sent.
+func checkRootFirst(ctx context.Context, hc *http.Client, base, pin string) (ed25519.PublicKey, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+protocol.PathRoot, nil)
+	if err != nil {
+		return nil, fmt.Errorf("enrol: %w", err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, unreachable("enrol: check the server's root key", base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, unreachable("enrol: check the server's root key", base, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, fmt.Errorf("enrol: the server at %s does not show its root key before enrolment (an older server), so the pinned fingerprint cannot be checked without spending the token; nothing was sent. Update the server, or enrol without --pin-root and compare the fingerprint printed afterwards", base)
+	}
+	if resp.StatusCode != http.StatusOK {
+		e := protocol.ParseError(resp.StatusCode, data)
+		return nil, &ServerError{Op: "enrol: check the server's root key", Status: resp.StatusCode, Code: e.Code, Message: e.Message}
+	}
+	var rr protocol.RootReply
+	if err := decodeJSON(data, &rr); err != nil || len(rr.RootKey) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("enrol: the server's root key is not readable (nothing was sent): %v", err)
+	}
+	if fp := protocol.Fingerprint(rr.RootKey); !strings.HasPrefix(fp, pin) {
+		return nil, fmt.Errorf("enrol: the server at %s has root key fingerprint %s, not the pinned %s; refusing it before sending the token (it is still good: check the server address): %w",
+			base, fp, pin, ErrRootMismatch)
+	}
+	return rr.RootKey, nil
 }

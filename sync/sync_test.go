@@ -76,10 +76,12 @@ func TestEnrollRefusals(t *testing.T) {
 	root := w.srv.Keys().Root.Public().(ed25519.PublicKey)
 	fp := protocol.Fingerprint(root)
 
-	// A pinned fingerprint that does not match: refused, nothing saved.
+	// A pinned fingerprint that does not match: refused before the token
+	// is sent, nothing saved.
 	st := openStore(t, "")
 	wrong := strings.Repeat("ab", 32)
-	_, err := Enroll(context.Background(), st, EnrollOptions{ServerURL: w.URL, Token: w.token("i", "g"), PinRoot: wrong})
+	tok := w.token("i", "g")
+	_, err := Enroll(context.Background(), st, EnrollOptions{ServerURL: w.URL, Token: tok, PinRoot: wrong})
 	if !errors.Is(err, ErrRootMismatch) {
 		t.Fatalf("wrong pin: %v", err)
 	}
@@ -90,8 +92,8 @@ func TestEnrollRefusals(t *testing.T) {
 		t.Fatal("a refused enrolment left a device key behind")
 	}
 
-	// The matching fingerprint (its first 16 digits, with colons) passes.
-	tok := w.token("i", "g")
+	// The matching fingerprint (its first 16 digits, with colons) passes,
+	// with the same token: the refusal did not spend it.
 	pin := fp[:4] + ":" + strings.ToUpper(fp[4:16])
 	if _, err := Enroll(context.Background(), st, EnrollOptions{ServerURL: w.URL, Token: tok, PinRoot: pin}); err != nil {
 		t.Fatalf("right pin: %v", err)
