@@ -35,4 +35,11 @@ type Record struct {
 	Sealed          []byte        `json:"sealed,omitempty"` // manual entries: name, ID, phone sealed to the province
 	ManualReason    string        `json:"manual_reason,omitempty"`
 	ClockOffset     time.Duration `json:"clock_offset_ns,omitempty"`
+	// Abandoned: the operator left the person without a decision (and
+	// confirmed it); Verdict is then stop, or invalid for a code that did
+	// not verify, and Disposition is none: nobody let them through.
+	Abandoned bool `json:"abandoned,omitempty"`
+	// RepeatOf is the id of the earlier record of the same code (or person)
+	// within the gate's repeat window: this check is a repeat of it.
+	RepeatOf string `json:"repeat_of,omitempty"`
 }

@@ -44,7 +44,11 @@ func (r *Result) ApplyStatus(e StatusEntry) {
 }
 
 // Tally counts checks by what was decided: the day's counters on the
-// scanner, a shift's summary, an institution's totals.
+// scanner, a shift's summary, an institution's totals. Every record counts
+// once in Total and once by its verdict; Fever, Manual, Provisional,
+// Repeats and Abandoned are parts of those (a manual entry counts by the
+// decision taken, a repeat by its verdict and in Repeats, a person left
+// without a decision as stopped or invalid and in Abandoned).
 type Tally struct {
 	Total       int `json:"total"`
 	Passed      int `json:"passed"`
@@ -53,6 +57,8 @@ type Tally struct {
 	Fever       int `json:"fever"`
 	Manual      int `json:"manual"`
 	Provisional int `json:"provisional"`
+	Repeats     int `json:"repeats"`
+	Abandoned   int `json:"abandoned"`
 }
 
 // Add counts one record.
@@ -75,6 +81,12 @@ func (t *Tally) Add(r *Record) {
 	if r.Provisional {
 		t.Provisional++
 	}
+	if r.RepeatOf != "" {
+		t.Repeats++
+	}
+	if r.Abandoned {
+		t.Abandoned++
+	}
 }
 
 // Merge adds the counts of o.
@@ -86,4 +98,6 @@ func (t *Tally) Merge(o Tally) {
 	t.Fever += o.Fever
 	t.Manual += o.Manual
 	t.Provisional += o.Provisional
+	t.Repeats += o.Repeats
+	t.Abandoned += o.Abandoned
 }

@@ -92,17 +92,21 @@ func TestProvisionalPassAndTally(t *testing.T) {
 		t.Fatal("a manual entry (no code) is watched")
 	}
 	var tl Tally
-	for _, rec := range []Record{r, m, {Verdict: VerdictStop, Fever: true}, {Verdict: VerdictInvalid}} {
+	recs := []Record{r, m, {Verdict: VerdictStop, Fever: true}, {Verdict: VerdictInvalid},
+		{Verdict: VerdictPass, RepeatOf: "earlier"}, {Verdict: VerdictStop, Abandoned: true}}
+	for _, rec := range recs {
 		tl.Add(&rec)
 	}
-	want := Tally{Total: 4, Passed: 2, Stopped: 1, Invalid: 1, Fever: 1, Manual: 1, Provisional: 2}
+	// A repeat counts by its verdict and as a repeat; a person left without
+	// a decision as stopped and as abandoned.
+	want := Tally{Total: 6, Passed: 3, Stopped: 2, Invalid: 1, Fever: 1, Manual: 1, Provisional: 2, Repeats: 1, Abandoned: 1}
 	if tl != want {
 		t.Fatalf("tally %+v, want %+v", tl, want)
 	}
 	var sum Tally
 	sum.Merge(tl)
 	sum.Merge(tl)
-	if sum.Total != 8 || sum.Fever != 2 {
+	if sum.Total != 12 || sum.Fever != 2 || sum.Repeats != 2 || sum.Abandoned != 2 {
 		t.Fatalf("merge %+v", sum)
 	}
 }

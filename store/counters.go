@@ -22,10 +22,11 @@ const dayLayout = "2006-01-02"
 
 func dayKey(day string) []byte { return []byte("day/" + day) }
 
-// tallyFields is the on-disk order of a day's counts: seven big-endian
-// u64 (schema 2). A shorter value reads the missing counts as 0.
+// tallyFields is the on-disk order of a day's counts: big-endian u64,
+// seven since schema 2, then repeats and abandoned. A shorter value (an
+// older file) reads the missing counts as 0.
 func tallyFields(t *healthcode.Tally) []*int {
-	return []*int{&t.Total, &t.Passed, &t.Stopped, &t.Invalid, &t.Fever, &t.Manual, &t.Provisional}
+	return []*int{&t.Total, &t.Passed, &t.Stopped, &t.Invalid, &t.Fever, &t.Manual, &t.Provisional, &t.Repeats, &t.Abandoned}
 }
 
 func encodeTally(t healthcode.Tally) []byte {

@@ -9,9 +9,9 @@ import (
 	"hcscan/healthcode"
 )
 
-// A day's counts are seven big-endian u64 in a fixed order (doc.go); files
-// written before the counts became a healthcode.Tally must read the same,
-// and new checks must add to them.
+// A day's counts are big-endian u64 in a fixed order (doc.go); files
+// written with the seven counts of before must read the same (repeats and
+// abandoned 0), and new checks must add to them, in nine.
 func TestDayCountsKeepTheirOnDiskLayout(t *testing.T) {
 	s, _, path := newTest(t)
 	mustAppend(t, s, rec(0, t0, healthcode.VerdictPass))
@@ -39,14 +39,16 @@ func TestDayCountsKeepTheirOnDiskLayout(t *testing.T) {
 		t.Fatalf("today from the old layout = %+v, %v; want %+v", got, err, want)
 	}
 	stop := rec(1, t0, healthcode.VerdictStop) // a fever
+	stop.Abandoned = true
 	mustAppend(t, s, stop)
-	want.Total, want.Stopped, want.Fever = 11, 4, 3
+	want.Total, want.Stopped, want.Fever, want.Abandoned = 11, 4, 3, 1
 	if got, _ := s.Today(); got != want {
 		t.Fatalf("today after one more check = %+v; want %+v", got, want)
 	}
 	var raw []byte
 	_ = s.view(func(tx *bolt.Tx) error { raw = append(raw, tx.Bucket(bCounters).Get(day)...); return nil })
-	if len(raw) != 56 || binary.BigEndian.Uint64(raw[0:]) != 11 || binary.BigEndian.Uint64(raw[16:]) != 4 || binary.BigEndian.Uint64(raw[32:]) != 3 {
-		t.Fatalf("stored day = %x; want 7 u64 with total 11, stopped 4, fever 3", raw)
+	if len(raw) != 72 || binary.BigEndian.Uint64(raw[0:]) != 11 || binary.BigEndian.Uint64(raw[16:]) != 4 || binary.BigEndian.Uint64(raw[32:]) != 3 ||
+		binary.BigEndian.Uint64(raw[56:]) != 0 || binary.BigEndian.Uint64(raw[64:]) != 1 {
+		t.Fatalf("stored day = %x; want 9 u64 with total 11, stopped 4, fever 3, repeats 0, abandoned 1", raw)
 	}
 }

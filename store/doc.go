@@ -14,8 +14,9 @@
 //	dead         seq → JSON DeadLetter         rejected by the server
 //	provisional  codeHash ‖ seq → (empty)      provisional passes, for late status alerts
 //	alerts       seq → JSON Alert
-//	counters     "pending", "records" → u64; "day/2006-01-02" → healthcode.Tally as 7 u64:
-//	             total, passed, stopped, invalid, fever, manual, provisional
+//	counters     "pending", "records" → u64; "day/2006-01-02" → healthcode.Tally as 9 u64:
+//	             total, passed, stopped, invalid, fever, manual, provisional,
+//	             repeats, abandoned (an older file's 7 read the last two as 0)
 //	cache        trust list and status list: raw, seq, fetched
 //	status       codeHash → colour(1) ‖ updated(u64 ns) ‖ seq(u64)
 //	operators    name → JSON PIN verifier (argon2id), never the PIN

@@ -29,6 +29,7 @@ var exportColumns = []string{
 	"id", "seq", "time", "corrected_time", "device_id", "institution", "gate", "operator",
 	"verdict", "provisional", "scanned_colour", "effective_colour", "reason", "temperature", "fever",
 	"disposition", "name_masked", "id_masked", "region", "lang", "manual", "manual_reason", "code_hash", "upload_state",
+	"abandoned", "repeat_of",
 }
 
 func exportCommand(args []string, stdout, stderr io.Writer, now func() time.Time) int {
@@ -167,6 +168,7 @@ func writeExport(s *store.Store, w io.Writer, format string, f store.Filter) (in
 			r.Verdict.String(), strconv.FormatBool(r.Provisional), r.ScannedColour.String(), r.EffectiveColour.String(),
 			string(r.Reason), temp, strconv.FormatBool(r.Fever), r.Disposition.String(), r.Name, r.IDMasked,
 			region, r.Lang, strconv.FormatBool(r.Manual), r.ManualReason, hash, e.State.String(),
+			strconv.FormatBool(r.Abandoned), r.RepeatOf,
 		})
 	})
 	cw.Flush()

@@ -40,6 +40,9 @@ func exportFixture(t *testing.T) (path string, ids []string) {
 			r.Manual, r.Sealed, r.ManualReason = true, []byte("sealed-bytes-never-exported"), "no phone"
 			r.Verdict, r.Fever, r.Temperature, r.Disposition = healthcode.VerdictStop, true, 379, healthcode.DispositionSendToClinic
 		}
+		if i == 2 {
+			r.RepeatOf = ids[1]
+		}
 		if err := s.Append(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +90,7 @@ func TestExportCSVByLocalDays(t *testing.T) {
 		r1[col("disposition")] != "send_to_clinic" || r1[col("manual")] != "true" || r1[col("upload_state")] != "uploaded" {
 		t.Fatalf("row = %v", r1)
 	}
-	if r2[col("upload_state")] != "pending" {
+	if r2[col("upload_state")] != "pending" || r2[col("repeat_of")] != ids[1] || r1[col("repeat_of")] != "" || r1[col("abandoned")] != "false" {
 		t.Fatalf("row = %v", r2)
 	}
 	if strings.Contains(out.String(), "sealed") || strings.Contains(errb.String(), "2 records") == false {
