@@ -34,6 +34,18 @@ type Config struct {
 	IdempotencyTTL time.Duration
 	// Limits bound the request bodies held at once (see Limits).
 	Limits Limits
+	// KeepRecords is how long records are kept: a store that drops whole
+	// days (RecordRetention, PostgreSQL) drops the days older than this
+	// on the janitor's schedule. 0 keeps them.
+	KeepRecords time.Duration
+}
+
+// RecordRetention is a store that drops whole days of records at once
+// (pgstore: a day is a partition).
+type RecordRetention interface {
+	// DropDaysBefore removes the records of the days before cutoff's day
+	// and returns what it dropped.
+	DropDaysBefore(ctx context.Context, cutoff time.Time) ([]string, error)
 }
 
 // Server is the reference provincial server.
@@ -169,6 +181,11 @@ func (s *Server) janitor(ctx context.Context) {
 		case <-t.C:
 			if err := s.store.Prune(ctx, s.now().Add(-s.cfg.IdempotencyTTL), s.now()); err != nil {
 				s.log.Error("prune idempotency answers, sessions and nonces", "err", err)
+			}
+			if rr, ok := s.store.(RecordRetention); ok && s.cfg.KeepRecords > 0 {
+				if _, err := rr.DropDaysBefore(ctx, s.now().Add(-s.cfg.KeepRecords)); err != nil {
+					s.log.Error("drop records older than the retention period", "keep", s.cfg.KeepRecords, "err", err)
+				}
 			}
 		}
 	}

@@ -14,7 +14,7 @@ func TestEveryCommandHelp(t *testing.T) {
 	p := program(strings.NewReader(""))
 	want := map[string]string{
 		"keys": "-regions", "trust-list": "-dir", "issue": "-colour", "serve": "-admin-addr",
-		"token": "-institution", "status": "-code-hash",
+		"token": "-institution", "status": "-code-hash", "prune": "-keep-days",
 	}
 	if len(p.Commands) != len(want) {
 		t.Errorf("%d commands, want %d", len(p.Commands), len(want))

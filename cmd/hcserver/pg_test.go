@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"hcscan/healthcode"
 	"hcscan/internal/cli"
@@ -81,5 +83,34 @@ func TestServeOnPostgres(t *testing.T) {
 	}
 	if _, stderr, code := run(t, "", "hcserver", "token", "--data", data, "--db", "host=/nonexistent dbname=x", "--institution", "x", "--portal"); code != cli.ExitUsage || !strings.Contains(stderr, "postgres") {
 		t.Errorf("unreachable database: %d %q", code, stderr)
+	}
+}
+
+// TestPruneCommand: `hcserver prune` drops the days before the retention
+// period on the database named by --db, and refuses without one.
+func TestPruneCommand(t *testing.T) {
+	pg := pgtest.Start(t, false)
+	db := pg.NewDatabase(t)
+	data := filepath.Join(t.TempDir(), "prov")
+	if _, stderr, code := run(t, "", "hcserver", "keys", "init", "--dir", data); code != 0 {
+		t.Fatalf("keys init: %s", stderr)
+	}
+	// A serve process makes the schema; a partition of 100 days ago is
+	// made by hand as a record of that day would make it.
+	srv, _, _ := startServeArgs(t, "--data", data, "--db", db)
+	day := time.Now().UTC().AddDate(0, 0, -100).Truncate(24 * time.Hour)
+	name := "records_" + day.Format("20060102")
+	pg.Query(t, db, fmt.Sprintf(`CREATE TABLE %s PARTITION OF records FOR VALUES FROM ('%s') TO ('%s')`, name, day.Format(time.RFC3339), day.AddDate(0, 0, 1).Format(time.RFC3339)))
+	srv.Process.Kill()
+	srv.Wait()
+	out, stderr, code := run(t, "", "hcserver", "prune", "--db", db, "--keep-days", "30")
+	if code != 0 || !strings.Contains(out, "dropped "+name) || !strings.Contains(out, "(1 day partitions)") {
+		t.Fatalf("prune: %d %q %s", code, out, stderr)
+	}
+	if exists := pg.Query(t, db, fmt.Sprintf(`SELECT to_regclass('%s') IS NOT NULL`, name)); exists != "false" {
+		t.Errorf("%s still exists after prune", name)
+	}
+	if _, stderr, code := run(t, "", "hcserver", "prune", "--keep-days", "30"); code != 2 || !strings.Contains(stderr, "--db is required") {
+		t.Errorf("prune without --db: %d %s", code, stderr)
 	}
 }

@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, serve HTTPS")
 	key := fs.String("tls-key", "", "TLS private key (PEM)")
 	db := dbFlag(fs)
+	keepDays := fs.Int("keep-days", 400, "with --db: records are kept this many days, older days are dropped every 10 minutes (0: never)")
 	maxConns := fs.Int("max-conns", 4096, "connections served at once; more wait in the kernel's queue (each costs a file descriptor and some 20 KB)")
 	verbose := fs.Bool("v", false, "log every batch")
 	if err := parseFlags(fs, args); err != nil {
@@ -57,7 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usage(err)
 	}
-	srv, err := server.New(ctx, server.Config{Dir: *data, Logger: log, Store: st})
+	srv, err := server.New(ctx, server.Config{Dir: *data, Logger: log, Store: st, KeepRecords: time.Duration(*keepDays) * 24 * time.Hour})
 	if err != nil {
 		return usage(err)
 	}

@@ -41,6 +41,7 @@ type Store struct {
 	nonces        *pgxpool.Pool
 	log           *slog.Logger
 	statusHistory int64
+	devices       deviceCache
 	// days holds the names of day partitions known to exist.
 	days gosync.Map
 	// now is the clock deciding which days get their own partition.

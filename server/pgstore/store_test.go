@@ -20,6 +20,7 @@ func TestStore(t *testing.T) {
 	t.Run("partitions by day", func(t *testing.T) { testPartitionsByDay(t, pg) })
 	t.Run("two servers share one database", func(t *testing.T) { testTwoServers(t, pg) })
 	t.Run("migrations run once", func(t *testing.T) { testMigrationsRunOnce(t, pg) })
+	t.Run("days dropped after the retention period", func(t *testing.T) { testDropDaysBefore(t, pg) })
 }
 
 // openTest opens a Store on url for t; the server using it closes it.
