@@ -25,6 +25,9 @@ type StatusList struct {
 	Seq       uint64        `json:"seq"`
 	Generated time.Time     `json:"generated"`
 	Entries   []StatusEntry `json:"entries"`
+	// More says this is one page: Seq is then the sequence of its last
+	// entry, and the changes after it are fetched with since=Seq.
+	More bool `json:"more,omitempty"`
 }
 
 // StatusLookup answers the latest status entry for a code hash; the

@@ -47,7 +47,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request, _ Device, 
 		}
 		since = n
 	}
-	sl, err := s.store.StatusSince(r.Context(), since, s.now())
+	sl, err := s.store.StatusSince(r.Context(), since, s.cfg.StatusPage, s.now())
 	if errors.Is(err, ErrStatusGone) {
 		s.fail(w, http.StatusGone, protocol.ErrStatusGone, fmt.Sprintf("no status history since %d; fetch %s", since, protocol.StatusURI(0)))
 		return

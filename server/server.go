@@ -32,6 +32,10 @@ type Config struct {
 	PortalTokenTTL time.Duration
 	// IdempotencyTTL is how long batch answers are kept (default 48 h).
 	IdempotencyTTL time.Duration
+	// StatusPage is the most status entries one answer of GET /v1/status
+	// carries (default 50,000, some 7 MB); a longer delta or snapshot
+	// comes in pages the scanner asks for one after the other.
+	StatusPage int
 	// Limits bound the request bodies held at once (see Limits).
 	Limits Limits
 	// KeepRecords is how long records are kept: a store that drops whole
@@ -107,6 +111,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if keys.SubjectCreated {
 		cfg.Logger.Warn("the key directory had no subject key for person keys: made subject.key; codes issued from now on carry person keys", "dir", keys.Dir)
+	}
+	if cfg.StatusPage <= 0 {
+		cfg.StatusPage = 50_000
 	}
 	cfg.Limits.defaults()
 	s := &Server{cfg: cfg, keys: keys, store: st, log: cfg.Logger, now: cfg.Now, bodies: newBodyBudget(cfg.Limits)}

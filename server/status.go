@@ -26,9 +26,11 @@ type StatusStore interface {
 	SetStatus(ctx context.Context, changes []StatusChange, now time.Time) (seq uint64, alerts int, err error)
 	// Status is the latest entry of one code.
 	Status(ctx context.Context, h healthcode.CodeHash) (healthcode.StatusEntry, bool, error)
-	// StatusSince is the delta after since, or the snapshot for since=0;
-	// ErrStatusGone when since is older than the history kept or unknown.
-	StatusSince(ctx context.Context, since uint64, now time.Time) (*healthcode.StatusList, error)
+	// StatusSince is the delta after since, or the snapshot for since=0,
+	// in the order of the entries' sequences; ErrStatusGone when since is
+	// older than the history kept or unknown. With limit > 0 it may stop
+	// after limit entries: More is then set and Seq is the last entry's.
+	StatusSince(ctx context.Context, since uint64, limit int, now time.Time) (*healthcode.StatusList, error)
 }
 
 // SetStatus changes codes' colours, as the provincial database would,

@@ -97,43 +97,52 @@ func (c *Client) statusKey() []byte {
 
 // pullStatus fetches the status changes since the cached sequence (a
 // snapshot when none is cached, or when the server answers 410 Gone) and
-// applies them; provisional passes that the changes show were yellow or
-// red raise alerts.
+// applies them, page after page when the server pages them; provisional
+// passes that the changes show were yellow or red raise alerts. A sync
+// cut off between pages goes on from the last page applied next time.
 func (c *Client) pullStatus(ctx context.Context, rep *Report) error {
 	const op = "fetch status changes"
 	since, err := c.statusCache.StatusSeq()
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	sl, err := c.fetchStatus(ctx, since)
-	var se *ServerError
-	if errors.As(err, &se) && se.Status == http.StatusGone && since > 0 {
-		c.log.Info("status history gone on the server; fetching a snapshot", "since", since)
-		since = 0
-		sl, err = c.fetchStatus(ctx, 0)
+	for {
+		sl, err := c.fetchStatus(ctx, since)
+		var se *ServerError
+		if errors.As(err, &se) && se.Status == http.StatusGone && since > 0 {
+			c.log.Info("status history gone on the server; fetching a snapshot", "since", since)
+			since = 0
+			sl, err = c.fetchStatus(ctx, 0)
+		}
+		if err != nil {
+			return err
+		}
+		if since > 0 && sl.Since != since {
+			return fmt.Errorf("%s: asked for changes since %d, the server sent changes since %d", op, since, sl.Since)
+		}
+		if sl.More && sl.Seq <= since {
+			return fmt.Errorf("%s: the server's page after %d ends at %d", op, since, sl.Seq)
+		}
+		apply := c.statusCache.ApplyStatus
+		if since == 0 {
+			apply = c.statusCache.ReplaceStatus
+			rep.StatusSnapshot = true
+		}
+		alerts, err := apply(sl.Entries, sl.Seq, c.now())
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		rep.StatusSeq = sl.Seq
+		rep.StatusEntries += len(sl.Entries)
+		rep.Alerts = append(rep.Alerts, alerts...)
+		for _, a := range alerts {
+			c.log.Warn("a provisional pass was yellow/red", "record", a.RecordID, "colour", a.Colour, "reason", a.Reason)
+		}
+		if !sl.More {
+			return nil
+		}
+		since = sl.Seq
 	}
-	if err != nil {
-		return err
-	}
-	if since > 0 && sl.Since != since {
-		return fmt.Errorf("%s: asked for changes since %d, the server sent changes since %d", op, since, sl.Since)
-	}
-	now := c.now()
-	apply := c.statusCache.ApplyStatus
-	if since == 0 {
-		apply = c.statusCache.ReplaceStatus
-		rep.StatusSnapshot = true
-	}
-	alerts, err := apply(sl.Entries, sl.Seq, now)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	rep.StatusSeq, rep.StatusEntries = sl.Seq, len(sl.Entries)
-	rep.Alerts = append(rep.Alerts, alerts...)
-	for _, a := range alerts {
-		c.log.Warn("a provisional pass was yellow/red", "record", a.RecordID, "colour", a.Colour, "reason", a.Reason)
-	}
-	return nil
 }
 
 func (c *Client) fetchStatus(ctx context.Context, since uint64) (*healthcode.StatusList, error) {

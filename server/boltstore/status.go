@@ -118,13 +118,19 @@ func (s *Store) Status(ctx context.Context, h healthcode.CodeHash) (healthcode.S
 	return e, found, err
 }
 
-func (s *Store) StatusSince(ctx context.Context, since uint64, now time.Time) (*healthcode.StatusList, error) {
+func (s *Store) StatusSince(ctx context.Context, since uint64, limit int, now time.Time) (*healthcode.StatusList, error) {
 	sl := &healthcode.StatusList{Since: since, Generated: now.UTC(), Entries: []healthcode.StatusEntry{}}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		st, lg := tx.Bucket(bStatus), tx.Bucket(bStatusLog)
 		sl.Seq = lg.Sequence()
-		if since == 0 {
-			return st.ForEach(func(_, v []byte) error {
+		var floor uint64
+		if f := tx.Bucket(bMeta).Get(metaStatusFloor); f != nil {
+			floor = binary.BigEndian.Uint64(f)
+		}
+		if since == 0 && floor > 0 {
+			// The log no longer holds every code: the snapshot is the
+			// whole status bucket, in one answer.
+			err := st.ForEach(func(_, v []byte) error {
 				var e healthcode.StatusEntry
 				if err := json.Unmarshal(v, &e); err != nil {
 					return err
@@ -132,24 +138,16 @@ func (s *Store) StatusSince(ctx context.Context, since uint64, now time.Time) (*
 				sl.Entries = append(sl.Entries, e)
 				return nil
 			})
-		}
-		var floor uint64
-		if f := tx.Bucket(bMeta).Get(metaStatusFloor); f != nil {
-			floor = binary.BigEndian.Uint64(f)
+			sort.Slice(sl.Entries, func(i, j int) bool { return sl.Entries[i].Seq < sl.Entries[j].Seq })
+			return err
 		}
 		if since < floor || since > sl.Seq {
 			return server.ErrStatusGone
 		}
-		seen := map[healthcode.CodeHash]bool{}
+		// The log in sequence order, each code at its latest change.
 		c := lg.Cursor()
 		for k, v := c.Seek(u64(since + 1)); k != nil; k, v = c.Next() {
-			var h healthcode.CodeHash
-			copy(h[:], v)
-			if seen[h] {
-				continue
-			}
-			seen[h] = true
-			ev := st.Get(h[:])
+			ev := st.Get(v)
 			if ev == nil {
 				continue
 			}
@@ -157,9 +155,14 @@ func (s *Store) StatusSince(ctx context.Context, since uint64, now time.Time) (*
 			if err := json.Unmarshal(ev, &e); err != nil {
 				return err
 			}
-			if e.Seq > since {
-				sl.Entries = append(sl.Entries, e)
+			if e.Seq != binary.BigEndian.Uint64(k) {
+				continue // the code changed again later
 			}
+			if limit > 0 && len(sl.Entries) == limit {
+				sl.More, sl.Seq = true, sl.Entries[limit-1].Seq
+				return nil
+			}
+			sl.Entries = append(sl.Entries, e)
 		}
 		return nil
 	})

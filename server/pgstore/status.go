@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -95,7 +96,10 @@ func (s *Store) Status(ctx context.Context, h healthcode.CodeHash) (healthcode.S
 	return e, err == nil, err
 }
 
-func (s *Store) StatusSince(ctx context.Context, since uint64, now time.Time) (*healthcode.StatusList, error) {
+func (s *Store) StatusSince(ctx context.Context, since uint64, limit int, now time.Time) (*healthcode.StatusList, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
 	sl := &healthcode.StatusList{Since: since, Generated: now.UTC(), Entries: []healthcode.StatusEntry{}}
 	ctx, cancel := bound(ctx)
 	defer cancel()
@@ -109,13 +113,17 @@ func (s *Store) StatusSince(ctx context.Context, since uint64, now time.Time) (*
 		if since > 0 && (since < uint64(floor) || since > uint64(seq)) {
 			return server.ErrStatusGone
 		}
-		rows, err := tx.Query(ctx, `SELECT hash, colour, updated, seq FROM status WHERE seq > $1 ORDER BY seq`, int64(since))
+		rows, err := tx.Query(ctx, `SELECT hash, colour, updated, seq FROM status WHERE seq > $1 ORDER BY seq LIMIT $2`, int64(since), int64(limit)+1)
 		if err != nil {
 			return err
 		}
 		entries, err := pgx.CollectRows(rows, scanStatus)
 		if err != nil {
 			return err
+		}
+		if len(entries) > limit {
+			entries = entries[:limit]
+			sl.More, sl.Seq = true, entries[limit-1].Seq
 		}
 		sl.Entries = append(sl.Entries, entries...)
 		return nil

@@ -35,6 +35,7 @@ var cases = []struct {
 	{"enrolment token single use", testEnrolmentTokenIsSingleUse},
 	{"signed requests", testSignedRequestsAreChecked},
 	{"status delta snapshot live", testStatusDeltaSnapshotAndLive},
+	{"status in pages", testStatusInPages},
 	{"ingest idempotent and strict", testIngestIsIdempotentAndStrict},
 	{"provisional then red alert", testProvisionalPassThenRedRaisesAlert},
 	{"close contacts and portal", testCloseContactsAndPortal},
