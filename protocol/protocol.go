@@ -245,7 +245,10 @@ type RecordsReply struct {
 	ServerTime time.Time      `json:"server_time"`
 }
 
-// LiveStatus answers GET /v1/status/{hash}.
+// LiveStatus answers GET /v1/status/{hash}. The server signs it with its
+// key (the one the scanner pinned at enrolment) together with the nonce of
+// the request it answers, so an answer cannot be forged on the way nor an
+// old one ("green") played back for a code that has turned red.
 type LiveStatus struct {
 	Hash       healthcode.CodeHash `json:"hash"`
 	Known      bool                `json:"known"`
@@ -253,4 +256,31 @@ type LiveStatus struct {
 	Updated    time.Time           `json:"updated,omitzero"` // when the province set it
 	Seq        uint64              `json:"seq,omitempty"`    // status sequence of the entry
 	ServerTime time.Time           `json:"server_time"`
+	Signature  []byte              `json:"signature"` // Ed25519 over SigningBytes(request nonce)
+}
+
+// SigningBytes is what the server signs in a live status answer to the
+// request whose X-Nonce was nonce.
+func (l *LiveStatus) SigningBytes(nonce string) []byte {
+	return []byte("hcscan-live-status-v1\n" + nonce + "\n" + l.Hash.String() + "\n" + strconv.FormatBool(l.Known) + "\n" +
+		strconv.Itoa(int(l.Colour)) + "\n" + strconv.FormatInt(l.Updated.UnixMilli(), 10) + "\n" +
+		strconv.FormatUint(l.Seq, 10) + "\n" + strconv.FormatInt(l.ServerTime.UnixMilli(), 10))
+}
+
+// Sign sets the signature of the answer to the request with nonce.
+func (l *LiveStatus) Sign(key ed25519.PrivateKey, nonce string) {
+	l.Signature = ed25519.Sign(key, l.SigningBytes(nonce))
+}
+
+// ErrLiveStatusSignature: a live status answer not signed by the server's
+// key for the request it answers.
+var ErrLiveStatusSignature = errors.New("the live status answer is not signed by the province server's key for this request")
+
+// Verify checks the answer's signature with the server key pub for the
+// request whose X-Nonce was nonce.
+func (l *LiveStatus) Verify(pub ed25519.PublicKey, nonce string) error {
+	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, l.SigningBytes(nonce), l.Signature) {
+		return ErrLiveStatusSignature
+	}
+	return nil
 }

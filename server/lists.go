@@ -82,5 +82,6 @@ func (s *Server) handleLiveStatus(w http.ResponseWriter, r *http.Request, _ Devi
 	if found {
 		ls.Colour, ls.Updated, ls.Seq = e.Colour, e.Updated, e.Seq
 	}
+	ls.Sign(s.keys.Server, r.Header.Get(protocol.HeaderNonce))
 	s.writeJSON(w, http.StatusOK, ls)
 }

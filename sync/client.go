@@ -367,6 +367,9 @@ func (c *Client) LiveStatus(ctx context.Context, h healthcode.CodeHash) (healthc
 	if err := decodeJSON(ex.body, &ls); err != nil {
 		return healthcode.StatusEntry{}, fmt.Errorf("live status check: the server's reply is not readable: %w", err)
 	}
+	if err := ls.Verify(c.statusKey(), ex.nonce); err != nil {
+		return healthcode.StatusEntry{}, fmt.Errorf("live status check: refused: %w", err)
+	}
 	if ls.Hash != h {
 		return healthcode.StatusEntry{}, fmt.Errorf("live status check: the server answered for code %s, not %s", ls.Hash, h)
 	}

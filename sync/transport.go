@@ -141,6 +141,7 @@ type exchange struct {
 	status int
 	header http.Header
 	body   []byte
+	nonce  string // X-Nonce of the request answered
 }
 
 // do sends a signed request and reads the reply. A 401 stale_time (the
@@ -232,7 +233,7 @@ func (c *Client) roundTrip(ctx context.Context, op, method, uri string, body []b
 	if st, ok := protocol.ServerTime(resp.Header); ok {
 		c.observeServerTime(sent, recv, st)
 	}
-	return exchange{status: resp.StatusCode, header: resp.Header, body: data}, nil
+	return exchange{status: resp.StatusCode, header: resp.Header, body: data, nonce: req.Header.Get(protocol.HeaderNonce)}, nil
 }
 
 // defaultHTTPClient bounds every phase of a request, so a dead network
