@@ -33,6 +33,10 @@ type TrustList struct {
 	// StatusKey signs status lists; the root vouches for it here, so the
 	// scanner pins only the root.
 	StatusKey ed25519.PublicKey `json:"status_key,omitempty"`
+	// SealKey is the province's X25519 key that manual entries' typed
+	// identities are sealed to (32 bytes); the root vouches for it here,
+	// so a scanner follows a rotation with its next sync.
+	SealKey []byte `json:"seal_key,omitempty"`
 
 	byKID map[KID]*IssuerKey
 }

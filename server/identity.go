@@ -37,11 +37,20 @@ func (s *Server) OpenIdentity(ctx context.Context, institution, actor, deviceID,
 	if len(rec.Sealed) == 0 {
 		return healthcode.SealedIdentity{}, rec, ErrNotSealed
 	}
-	var priv, pub [32]byte
-	copy(priv[:], s.keys.Seal.Bytes())
-	copy(pub[:], s.keys.SealPublic())
-	id, err := healthcode.OpenIdentity(rec.Sealed, &pub, &priv)
-	clear(priv[:])
+	var id healthcode.SealedIdentity
+	s.trustMu.RLock()
+	keys := s.keys.sealKeys()
+	s.trustMu.RUnlock()
+	for _, k := range keys { // the current key, then the retired ones
+		var priv, pub [32]byte
+		copy(priv[:], k.Bytes())
+		copy(pub[:], k.PublicKey().Bytes())
+		id, err = healthcode.OpenIdentity(rec.Sealed, &pub, &priv)
+		clear(priv[:])
+		if err == nil {
+			break
+		}
+	}
 	if err != nil {
 		s.log.Warn("sealed identity does not open", "device", deviceID, "record", recordID, "err", err)
 		return healthcode.SealedIdentity{}, rec, err

@@ -38,6 +38,9 @@ type Keys struct {
 	// SealCreated is set when LoadKeys had to make seal.key (a key
 	// directory from before it existed).
 	SealCreated bool
+	// RetiredSeals are the sealing keys rotated out (seal-retired-*.key),
+	// newest first: identities sealed before a rotation open with them.
+	RetiredSeals []*ecdh.PrivateKey
 	// Subject is the secret of person keys (see PersonKey).
 	Subject []byte
 	// SubjectCreated is set when LoadKeys had to make subject.key.
@@ -121,6 +124,9 @@ func LoadKeys(dir string) (*Keys, error) {
 	if k.Seal, k.SealCreated, err = loadSealKey(dir); err != nil {
 		return nil, err
 	}
+	if k.RetiredSeals, err = loadRetiredSeals(dir); err != nil {
+		return nil, err
+	}
 	if k.Subject, k.SubjectCreated, err = loadSubjectKey(dir); err != nil {
 		return nil, err
 	}
@@ -166,5 +172,9 @@ func (k *Keys) TrustList(seq uint64, now time.Time) (*healthcode.TrustList, erro
 		pub := k.Issuers[r].Public().(ed25519.PublicKey)
 		issuers = append(issuers, healthcode.IssuerKey{KID: healthcode.KeyID(pub), Region: r, Name: r.Name("zh") + " / " + r.Name("en"), PublicKey: pub})
 	}
-	return healthcode.NewTrustList(seq, now.UTC().Truncate(time.Second), issuers, k.Server.Public().(ed25519.PublicKey))
+	tl, err := healthcode.NewTrustList(seq, now.UTC().Truncate(time.Second), issuers, k.Server.Public().(ed25519.PublicKey))
+	if err == nil {
+		tl.SealKey = k.SealPublic()
+	}
+	return tl, err
 }

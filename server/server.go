@@ -160,8 +160,8 @@ func (s *Server) ReloadKeys(ctx context.Context) error {
 	if !keys.Server.Equal(s.keys.Server) {
 		return errors.New("reload keys: server.key changed; restart the server instead")
 	}
-	if !keys.Seal.Equal(s.keys.Seal) {
-		return errors.New("reload keys: seal.key changed; the sealed identities already uploaded open only with the old key: put it back")
+	if !keys.Seal.Equal(s.keys.Seal) && !keys.retired(s.keys.Seal) {
+		return errors.New("reload keys: seal.key changed without keeping the old one (`hcserver keys rotate-seal` keeps it as seal-retired-*.key); the sealed identities already uploaded open only with the old key: put it back")
 	}
 	if !sameSubject(keys, s.keys) {
 		return errors.New("reload keys: subject.key changed; every person key and every institution's roster depends on it: put it back")

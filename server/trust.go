@@ -45,6 +45,9 @@ func keysFingerprint(tl *healthcode.TrustList) string {
 		h.Write([]byte(p + "\n"))
 	}
 	h.Write([]byte("status:" + hex.EncodeToString(tl.StatusKey)))
+	if len(tl.SealKey) > 0 {
+		h.Write([]byte("\nseal:" + hex.EncodeToString(tl.SealKey)))
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

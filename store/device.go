@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -50,6 +51,32 @@ func (s *Store) SaveDevice(d Device) error {
 	}
 	if err := s.update(func(tx *bolt.Tx) error { return tx.Bucket(bDevice).Put(kIdentity, v) }); err != nil {
 		return fmt.Errorf("save device identity: %w", err)
+	}
+	return nil
+}
+
+// SetSealKey replaces the province's sealing key in the enrolment (the
+// province rotated it; its root-signed trust list names the new one).
+func (s *Store) SetSealKey(key []byte) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDevice)
+		v := b.Get(kIdentity)
+		if v == nil {
+			return errors.New("not enrolled")
+		}
+		var d Device
+		if err := json.Unmarshal(v, &d); err != nil {
+			return err
+		}
+		d.SealKey = append([]byte(nil), key...)
+		nv, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		return b.Put(kIdentity, nv)
+	})
+	if err != nil {
+		return fmt.Errorf("save sealing key: %w", err)
 	}
 	return nil
 }

@@ -63,6 +63,7 @@ type Client struct {
 	trustCache  TrustCache
 	statusCache StatusCache
 	settings    Settings
+	sealKeys    SealKeyStore
 	dev         store.Device
 	base        string // server URL without the trailing slash
 	http        *http.Client
@@ -135,7 +136,7 @@ func New(data Data, opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	c := &Client{
-		outbox: data, trustCache: data, statusCache: data, settings: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
+		outbox: data, trustCache: data, statusCache: data, settings: data, sealKeys: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
 		http: opts.HTTPClient, log: opts.Logger.With("component", "sync"), opts: opts,
 		started: time.Now(), updates: make(chan State, 1), kick: make(chan struct{}, 1), saved: make(chan struct{}, 1),
 		backoff: opts.Backoff, probe: probeBackoff(opts),

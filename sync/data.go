@@ -63,6 +63,12 @@ type Settings interface {
 	SetSetting(key, value string) error
 }
 
+// SealKeyStore keeps the province's sealing key for manual entries when
+// the root-signed trust list names a new one (the province rotated it).
+type SealKeyStore interface {
+	SetSealKey(key []byte) error
+}
+
 // Data is everything New needs: the scanner's data file.
 type Data interface {
 	Identity
@@ -70,6 +76,7 @@ type Data interface {
 	TrustCache
 	StatusCache
 	Settings
+	SealKeyStore
 }
 
 // EnrolmentStore is what Enroll needs: where the new identity and the

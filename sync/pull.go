@@ -63,6 +63,15 @@ func (c *Client) pullTrust(ctx context.Context, rep *Report) error {
 	if tl.Seq != haveSeq {
 		c.log.Info("new trust list", "seq", tl.Seq, "issuers", len(tl.Issuers))
 	}
+	if len(tl.SealKey) == 32 && !bytes.Equal(tl.SealKey, c.dev.SealKey) {
+		if err := c.sealKeys.SetSealKey(tl.SealKey); err != nil {
+			return fmt.Errorf("%s: keep the province's new sealing key: %w", op, err)
+		}
+		c.mu.Lock()
+		c.dev.SealKey = append([]byte(nil), tl.SealKey...)
+		c.mu.Unlock()
+		c.log.Info("the province's sealing key for manual entries changed; new entries are sealed to the new key")
+	}
 	return nil
 }
 

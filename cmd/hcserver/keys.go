@@ -6,19 +6,25 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"hcscan/healthcode"
 	"hcscan/internal/cli"
 	"hcscan/server"
 )
 
-// runKeys is `hcserver keys init`: a new key directory and its trust list.
-func runKeys(_ context.Context, args []string, stdout, stderr io.Writer) error {
+// runKeys is `hcserver keys init`: a new key directory and its trust
+// list; `hcserver keys rotate-seal` replaces the sealing key.
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "rotate-seal" {
+		return runRotateSeal(ctx, args[1:], stdout, stderr)
+	}
 	fs := cli.FlagSet("hcserver", "keys init", stderr)
 	dir := fs.String("dir", "", "directory for the keys (created, mode 0700)")
 	regions := fs.String("regions", joinRegions(server.DefaultRegions), "issuing provinces, GB/T 2260 codes separated by commas")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hcserver keys init --dir DIR [--regions 110000,310000,...]")
+		fmt.Fprintln(stderr, "       hcserver keys rotate-seal --dir DIR")
 		fs.PrintDefaults()
 	}
 	args, err := subcommand(fs, "init", args)
@@ -61,4 +67,27 @@ func joinRegions(rs []healthcode.Region) string {
 		s[i] = r.String()
 	}
 	return strings.Join(s, ",")
+}
+
+// runRotateSeal is `hcserver keys rotate-seal`: a new sealing key for
+// manual entries; the old one is kept to open what was sealed to it.
+func runRotateSeal(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := cli.FlagSet("hcserver", "keys rotate-seal", stderr)
+	dir := fs.String("dir", "", "the key directory (keys init --dir)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return usage(fmt.Errorf("--dir is required"))
+	}
+	if err := server.NeedKeys(*dir); err != nil {
+		return usage(err)
+	}
+	kept, err := server.RotateSealKey(server.KeysDir(*dir), time.Now())
+	if err != nil {
+		return usage(err)
+	}
+	fmt.Fprintf(stdout, "new sealing key in %s/seal.key; the old one is kept in %s (identities sealed to it still open)\n", server.KeysDir(*dir), kept)
+	fmt.Fprintln(stdout, "send SIGHUP to every `hcserver serve` process: their trust list then names the new key, and scanners seal to it after their next sync")
+	return nil
 }

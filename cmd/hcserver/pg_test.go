@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -112,5 +113,30 @@ func TestPruneCommand(t *testing.T) {
 	}
 	if _, stderr, code := run(t, "", "hcserver", "prune", "--keep-days", "30"); code != 2 || !strings.Contains(stderr, "--db is required") {
 		t.Errorf("prune without --db: %d %s", code, stderr)
+	}
+}
+
+// TestRotateSealCommand: `hcserver keys rotate-seal` keeps the old sealing
+// key (0600) and writes a new one.
+func TestRotateSealCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "prov")
+	if _, stderr, code := run(t, "", "hcserver", "keys", "init", "--dir", data); code != 0 {
+		t.Fatalf("keys init: %s", stderr)
+	}
+	before, _ := os.ReadFile(filepath.Join(data, "seal.pub"))
+	out, stderr, code := run(t, "", "hcserver", "keys", "rotate-seal", "--dir", data)
+	if code != 0 || !strings.Contains(out, "seal-retired-") {
+		t.Fatalf("rotate-seal: %d %q %s", code, out, stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(data, "seal.pub"))
+	if bytes.Equal(before, after) {
+		t.Errorf("seal.pub did not change")
+	}
+	kept, _ := filepath.Glob(filepath.Join(data, "seal-retired-*.key"))
+	if len(kept) != 1 {
+		t.Fatalf("retired keys: %v", kept)
+	}
+	if fi, err := os.Stat(kept[0]); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s: %v %v, want mode 0600", kept[0], fi.Mode(), err)
 	}
 }
