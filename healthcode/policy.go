@@ -107,7 +107,7 @@ type Decision struct {
 	Fever              bool
 	NeedTemperature    bool        // the verdict waits for a temperature reading
 	OfferRemeasure     bool        // fever on the first reading: measure once more
-	Provisional        bool        // status data was stale: may change when sync catches up
+	Provisional        bool        // status data was stale, or the clock unsure: may change when sync catches up
 	DefaultDisposition Disposition // pre-selected for the operator
 	Alternatives       []Disposition
 	Printed            bool // a static code (paper or screenshot): check photo ID
@@ -117,7 +117,7 @@ type Decision struct {
 // Decide applies the policy to a verification result and a temperature
 // (0 when not taken yet). remeasured says the reading is the second one.
 func (p Policy) Decide(res Result, temp Temperature, remeasured bool) Decision {
-	d := Decision{Printed: res.Valid && !res.Dynamic, Provisional: res.Valid && res.StatusStale}
+	d := Decision{Printed: res.Valid && !res.Dynamic, Provisional: res.Valid && (res.StatusStale || res.ClockUnsure)}
 	switch {
 	case !res.Valid:
 		d.Verdict = VerdictInvalid

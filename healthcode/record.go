@@ -12,8 +12,10 @@ type Record struct {
 	Institution     string        `json:"institution"`
 	Gate            string        `json:"gate"`
 	Operator        string        `json:"operator"`
-	Time            time.Time     `json:"time"`           // device clock, local zone
-	CorrectedTime   time.Time     `json:"corrected_time"` // device clock + measured offset to the server
+	Time            time.Time     `json:"time"`                    // the laptop's clock, local zone
+	CorrectedTime   time.Time     `json:"corrected_time"`          // the time the verdict used (see TimeSource)
+	TimeSource      TimeSource    `json:"time_source,omitempty"`   // where CorrectedTime came from ("" in records made before it was kept)
+	ClockJump       time.Duration `json:"clock_jump_ns,omitempty"` // the laptop's clock had been moved by this much (Moment.Jump)
 	CodeHash        CodeHash      `json:"code_hash,omitempty"`
 	PersonKey       PersonKey     `json:"person_key,omitzero"`   // only for the institution's own people; never shown
 	EnrolGroup      string        `json:"enrol_group,omitempty"` // roster mode: the group the operator put the person in
@@ -34,7 +36,7 @@ type Record struct {
 	Lang            string        `json:"lang,omitempty"`
 	Sealed          []byte        `json:"sealed,omitempty"` // manual entries: name, ID, phone sealed to the province
 	ManualReason    string        `json:"manual_reason,omitempty"`
-	ClockOffset     time.Duration `json:"clock_offset_ns,omitempty"`
+	ClockOffset     time.Duration `json:"clock_offset_ns,omitempty"` // CorrectedTime − Time
 	// Abandoned: the operator left the person without a decision (and
 	// confirmed it); Verdict is then stop, or invalid for a code that did
 	// not verify, and Disposition is none: nobody let them through.

@@ -1,5 +1,7 @@
 package healthcode
 
+import "time"
+
 // The rules below are used by the scanner, its screen and both server
 // stores; each is written once, here.
 
@@ -13,6 +15,16 @@ func (c Colour) Stops() bool { return c == Red || c == Yellow }
 // Manual entries have no code and are never watched.
 func (r *Record) ProvisionalPass() bool {
 	return r.Provisional && r.Verdict == VerdictPass && !r.CodeHash.IsZero()
+}
+
+// When is the time of the check that r records: its corrected time (the
+// time the verdict used), or the laptop's clock for a record without one.
+// Today's counts, lists, exports, the portal and close contacts all go by it.
+func (r *Record) When() time.Time {
+	if !r.CorrectedTime.IsZero() {
+		return r.CorrectedTime
+	}
+	return r.Time
 }
 
 // StatusTransition says what a status change does to a code whose current

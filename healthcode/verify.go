@@ -25,8 +25,13 @@ type Result struct {
 	ScannedColour   Colour     // the colour in the code
 	EffectiveColour Colour     // after the status list override
 	StatusOverride  bool       // the status list changed the colour
-	StatusStale     bool       // no status data, or older than the verifier's StaleAfter
-	DecoderPanic    bool       // a third-party decoder panicked on this payload (Detail says where)
+	StatusStale     bool       // no status data, or older than the verifier's StaleAfter, or of unknown age
+	// ClockUnsure: the laptop's clock is behind a time already seen and
+	// the province has not confirmed the time (Moment.Behind), so only
+	// what the earliest possible time proves was checked (an expired code
+	// is still refused); the verdict is provisional.
+	ClockUnsure  bool
+	DecoderPanic bool // a third-party decoder panicked on this payload (Detail says where)
 }
 
 // Verifier checks codes offline against a trust list and a status list.
@@ -82,11 +87,25 @@ func failDecode(r Result, reason Reason, err error) Result {
 	return fail(r, reason, err.Error())
 }
 
-// Verify checks one payload at time now. It returns no error: whatever
-// fails is an invalid Result with its reason. A panic in a third-party
-// decoder is caught and reported as the payload's failure (DecoderPanic);
-// a panic in this package's own code is not caught.
-func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
+// Verify checks one payload at time now, a time that is known to be
+// right (see VerifyAt for the scanner's clock).
+func (v *Verifier) Verify(payload string, now time.Time) Result {
+	return v.VerifyAt(payload, Moment{Now: now, Wall: now, Confirmed: true})
+}
+
+// VerifyAt checks one payload at the moment at. It returns no error:
+// whatever fails is an invalid Result with its reason. When the moment is
+// Behind, the true time is known only not to be before at.Floor: a code
+// that had expired by then is refused, but nothing is refused for being
+// too old or too new by a guess (expired, not yet valid, a live code's
+// age), and the result is ClockUnsure. A panic in a third-party decoder is caught and reported as
+// the payload's failure (DecoderPanic); a panic in this package's own code
+// is not caught.
+func (v *Verifier) VerifyAt(payload string, at Moment) (res Result) {
+	now, unsure := at.Now, at.Behind()
+	if unsure {
+		now = at.Floor // zero when the province never vouched for a time: nothing is provably expired
+	}
 	tol := v.Tolerance
 	if tol == 0 {
 		tol = ClockTolerance
@@ -168,7 +187,7 @@ func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
 	if !issuer.NotAfter.IsZero() && c.IssuedAt.After(issuer.NotAfter) {
 		return fail(res, ReasonIssuerExpired, "issued after the key's end")
 	}
-	if now.Add(tol).Before(c.IssuedAt) {
+	if !unsure && now.Add(tol).Before(c.IssuedAt) {
 		return fail(res, ReasonNotYetValid, "issued "+c.IssuedAt.UTC().Format(time.RFC3339))
 	}
 	if !now.Add(-tol).Before(c.Expires) {
@@ -182,15 +201,20 @@ func (v *Verifier) Verify(payload string, now time.Time) (res Result) {
 		if !ed25519.Verify(c.HolderKey, presentationMessage(raw, pres.Time), pres.Signature) {
 			return fail(res, ReasonBadHolderSignature, "")
 		}
-		if d := now.Sub(res.PresentedAt); d > PresentationAge || d < -PresentationAge {
+		if d := now.Sub(res.PresentedAt); d > PresentationAge || (d < -PresentationAge && !unsure) {
 			return fail(res, ReasonStalePresentation, fmt.Sprintf("presented %s ago", d.Round(time.Second)))
 		}
-		if v.Replay != nil && !v.Replay.Note(c.CodeID, res.PresentedAt, now) {
+		if v.Replay != nil && !v.Replay.Note(c.CodeID, res.PresentedAt, at.Now) {
 			return fail(res, ReasonReplayedPresentation, "an newer presentation of this code was already seen")
 		}
 	}
 
-	res.StatusStale = v.Status == nil || v.StatusFetched.IsZero() || now.Sub(v.StatusFetched) > v.staleAfter()
+	// Status data fetched "in the future" means the clock went back since:
+	// its age is unknown, so it counts as stale, as it does when the
+	// clock itself is unsure.
+	age := now.Sub(v.StatusFetched)
+	res.ClockUnsure = unsure
+	res.StatusStale = v.Status == nil || v.StatusFetched.IsZero() || age > v.staleAfter() || age < -tol || unsure
 	if v.Status != nil {
 		if e, ok := v.Status.Lookup(res.CodeHash); ok {
 			res.ApplyStatus(e)

@@ -32,13 +32,9 @@ type StoredRecord struct {
 	Received          time.Time `json:"received"`
 }
 
-// When is the record's best time: corrected when the device measured its offset.
-func When(r *healthcode.Record) time.Time {
-	if !r.CorrectedTime.IsZero() {
-		return r.CorrectedTime
-	}
-	return r.Time
-}
+// When is the record's time as the portal, close contacts and the day
+// partitions use it: the scanner's corrected time (healthcode.Record.When).
+func When(r *healthcode.Record) time.Time { return r.When() }
 
 // RecordQuery selects an institution's records: a filter (every field
 // left zero matches all), an order and a page. Stores answer it from an
