@@ -58,10 +58,11 @@ func newAppendTotals() appendTotals {
 	return appendTotals{days: map[string]*healthcode.Tally{}}
 }
 
-// count adds r to the record count and to the tally of its local day.
+// count adds r to the record count and to the tally of its local day
+// (by the time of the check, healthcode.Record.When).
 func (a *appendTotals) count(r *healthcode.Record, loc *time.Location) {
 	a.n++
-	day := r.Time.In(loc).Format(dayLayout)
+	day := r.When().In(loc).Format(dayLayout)
 	t := a.days[day]
 	if t == nil {
 		t = &healthcode.Tally{}
@@ -117,10 +118,17 @@ func (s *Store) Count() (int, error) {
 }
 
 // DayStart is the start of the local day (Options.Location) holding t: the
-// day that Day counts, and the one "today's records" lists.
+// day that Day counts, and the one "today's records" lists (DayFilter).
 func (s *Store) DayStart(t time.Time) time.Time {
 	l := t.In(s.opts.Location)
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, s.opts.Location)
+}
+
+// DayFilter selects the records of the local day holding t, the ones Day
+// counts.
+func (s *Store) DayFilter(t time.Time) Filter {
+	start := s.DayStart(t)
+	return Filter{From: start, To: start.AddDate(0, 0, 1)}
 }
 
 // Today is the tally of the local day (Options.Location) of Options.Now.

@@ -3,7 +3,7 @@
 // status list caches, operators (PIN verifiers), the device identity,
 // counters, alerts and settings.
 //
-// Layout (schema 2; every key that orders by insertion is an 8-byte
+// Layout (schema 3; every key that orders by insertion is an 8-byte
 // big-endian sequence number, so cursors walk oldest first):
 //
 //	meta         "schema" → u64, "created" → RFC 3339 time
@@ -16,7 +16,9 @@
 //	alerts       seq → JSON Alert
 //	counters     "pending", "records" → u64; "day/2006-01-02" → healthcode.Tally as 9 u64:
 //	             total, passed, stopped, invalid, fever, manual, provisional,
-//	             repeats, abandoned (an older file's 7 read the last two as 0)
+//	             repeats, abandoned (an older file's 7 read the last two as 0); the
+//	             day is the local day of the check's time (healthcode.Record.When;
+//	             schema 3, the laptop's clock before)
 //	cache        trust list and status list: raw, seq, fetched
 //	status       codeHash → colour(1) ‖ updated(u64 ns) ‖ seq(u64)
 //	operators    name → JSON PIN verifier (argon2id), never the PIN

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,8 +67,8 @@ func TestMigrationFromSchema1RunsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open schema 1 file: %v", err)
 	}
-	if n := strings.Count(logs.String(), "data file upgraded"); n != 1 {
-		t.Fatalf("upgrade logged %d times:\n%s", n, logs)
+	if n := strings.Count(logs.String(), "data file upgraded"); n != SchemaVersion-1 {
+		t.Fatalf("upgrade logged %d times, want once per step:\n%s", n, logs)
 	}
 	if n, _ := s.Pending(); n != 3 {
 		t.Fatalf("pending after migration = %d, want 3", n)
@@ -118,5 +119,64 @@ func TestReadOnlyOpenOfOldSchemaAsksForUpgrade(t *testing.T) {
 	_, err := Open(path, Options{ReadOnly: true})
 	if err == nil || !strings.Contains(err.Error(), "older schema 1") {
 		t.Fatalf("read-only open of schema 1: %v", err)
+	}
+}
+
+// Schema 2 counted a day's checks by the laptop's clock; schema 3 counts
+// them by the check's time (the corrected time), the day today's list and
+// the export use, so that the counts and the list agree.
+func TestMigrationFromSchema2CountsDaysByTheCheckTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	c := &clock{t0}
+	s := openTest(t, path, c)
+	// The laptop's clock was a day behind: its own day is yesterday.
+	behind := rec(0, t0, healthcode.VerdictPass)
+	behind.Time = t0.AddDate(0, 0, -1)
+	ok := rec(1, t0.Add(time.Minute), healthcode.VerdictStop)
+	mustAppend(t, s, behind)
+	mustAppend(t, s, ok)
+	s.Close()
+	// Make it the file schema 2 wrote: days by the laptop's clock.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		counters := tx.Bucket(bCounters)
+		for _, r := range []*healthcode.Record{behind, ok} {
+			var one healthcode.Tally
+			one.Add(r)
+			k := dayKey(r.Time.In(t0.Location()).Format(dayLayout))
+			old := decodeTally(counters.Get(k))
+			if r == ok {
+				old = healthcode.Tally{}
+			}
+			old.Merge(one)
+			if err := counters.Put(k, encodeTally(old)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bMeta).Put(kSchema, u64(2))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(path, Options{Now: c.Now, Location: t0.Location()}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	today, _ := s.Today()
+	list, _ := s.Recent(100, s.DayFilter(t0))
+	if today.Total != 2 || today.Passed != 1 || today.Stopped != 1 || len(list) != today.Total {
+		t.Fatalf("today %+v, list %d records", today, len(list))
+	}
+	if y, _ := s.Day(t0.AddDate(0, 0, -1)); y.Total != 0 {
+		t.Fatalf("yesterday still counts %+v", y)
+	}
+	if err := s.Each(s.DayFilter(t0.AddDate(0, 0, -1)), func(e Entry) error {
+		return fmt.Errorf("record %s listed yesterday", e.Record.ID)
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -68,7 +68,7 @@ func (s *Store) OldestPending() (time.Time, bool, error) {
 		if err != nil {
 			return err
 		}
-		t, ok = r.Time, true
+		t, ok = r.When(), true
 		return nil
 	})
 	if err != nil {
@@ -113,7 +113,7 @@ func (s *Store) Ack(ids []string) (int, error) {
 			if err != nil {
 				return err
 			}
-			if err := acked.Put(ackedKey(r.Time, r.Seq), u64(uint64(now.UnixNano()))); err != nil {
+			if err := acked.Put(ackedKey(r.When(), r.Seq), u64(uint64(now.UnixNano()))); err != nil {
 				return err
 			}
 			n++

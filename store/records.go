@@ -35,7 +35,7 @@ func (s State) String() string {
 
 // Filter selects records for Recent and Each. Zero fields match all.
 type Filter struct {
-	From, To time.Time // From ≤ Time < To
+	From, To time.Time // From ≤ the check's time (healthcode.Record.When) < To
 	Verdict  healthcode.Verdict
 	State    State
 	Operator string
@@ -44,10 +44,10 @@ type Filter struct {
 }
 
 func (f Filter) match(r *healthcode.Record, st State) bool {
-	if !f.From.IsZero() && r.Time.Before(f.From) {
+	if !f.From.IsZero() && r.When().Before(f.From) {
 		return false
 	}
-	if !f.To.IsZero() && !r.Time.Before(f.To) {
+	if !f.To.IsZero() && !r.When().Before(f.To) {
 		return false
 	}
 	if f.Verdict != healthcode.VerdictNone && r.Verdict != f.Verdict {
@@ -164,4 +164,34 @@ func recordBySeq(tx *bolt.Tx, k []byte) (healthcode.Record, error) {
 		return r, fmt.Errorf("record %d: %w", getU64(k), ErrNotFound)
 	}
 	return r, json.Unmarshal(v, &r)
+}
+
+// LatestSeen is the latest time the data file has seen: the check time of
+// its newest record, or when the trust or status list was last fetched.
+// The scanner's clock (trustclock) does not believe a laptop clock behind
+// it.
+func (s *Store) LatestSeen() (time.Time, error) {
+	var latest time.Time
+	later := func(t time.Time) {
+		if t.After(latest) {
+			latest = t
+		}
+	}
+	err := s.view(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bRecords).Cursor().Last(); k != nil {
+			r, err := recordBySeq(tx, k)
+			if err != nil {
+				return err
+			}
+			later(r.When())
+		}
+		c := tx.Bucket(bCache)
+		later(getTime(c, kTrustFetched))
+		later(getTime(c, kStatusFetched))
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("latest time in the data file: %w", err)
+	}
+	return latest, nil
 }

@@ -176,7 +176,7 @@ func salvage(old *bolt.DB, s *Store, res *RepairResult) error {
 			st := seqs[q]
 			switch st {
 			case StateUploaded:
-				err = tx.Bucket(bAcked).Put(ackedKey(r.Time, q), ackedAt[q])
+				err = tx.Bucket(bAcked).Put(ackedKey(r.When(), q), ackedAt[q])
 			case StateRejected:
 				err = tx.Bucket(bDead).Put(k, deadVals[q])
 			default: // pending, or unknown: send again, the server keeps one

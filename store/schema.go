@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -36,11 +37,14 @@ var schemaBuckets = map[int][][]byte{
 	1: {bMeta, bRecords, bIDs, bOutbox, bAcked, bDead, bCache, bStatus, bOperators, bDevice, bSettings},
 	2: {bMeta, bRecords, bIDs, bOutbox, bAcked, bDead, bCache, bStatus, bOperators, bDevice, bSettings,
 		bCounters, bProvisional, bAlerts},
+	3: {bMeta, bRecords, bIDs, bOutbox, bAcked, bDead, bCache, bStatus, bOperators, bDevice, bSettings,
+		bCounters, bProvisional, bAlerts},
 }
 
 // migrations[v] upgrades a file from schema v to v+1 inside one transaction.
 var migrations = map[int]func(s *Store, tx *bolt.Tx) error{
 	1: migrate1to2,
+	2: migrate2to3,
 }
 
 func (s *Store) init() error {
@@ -155,7 +159,7 @@ func migrate1to2(s *Store, tx *bolt.Tx) error {
 			return fmt.Errorf("record %x: %w", k, err)
 		}
 		n++
-		day := r.Time.In(s.opts.Location).Format(dayLayout)
+		day := r.When().In(s.opts.Location).Format(dayLayout)
 		c := days[day]
 		c.Add(&r)
 		days[day] = c
@@ -170,6 +174,44 @@ func migrate1to2(s *Store, tx *bolt.Tx) error {
 		}
 	}
 	return counters.Put(kRecords, u64(n))
+}
+
+// migrate2to3 counts each day's checks again by the check's time
+// (healthcode.Record.When) instead of the laptop's clock, the day that
+// today's list, the export and the portal use.
+func migrate2to3(s *Store, tx *bolt.Tx) error {
+	counters := tx.Bucket(bCounters)
+	var old [][]byte
+	c := counters.Cursor()
+	for k, _ := c.Seek([]byte("day/")); k != nil && bytes.HasPrefix(k, []byte("day/")); k, _ = c.Next() {
+		old = append(old, bytes.Clone(k))
+	}
+	for _, k := range old {
+		if err := counters.Delete(k); err != nil {
+			return err
+		}
+	}
+	days := map[string]healthcode.Tally{}
+	err := tx.Bucket(bRecords).ForEach(func(k, v []byte) error {
+		var r healthcode.Record
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("record %x: %w", k, err)
+		}
+		day := r.When().In(s.opts.Location).Format(dayLayout)
+		c := days[day]
+		c.Add(&r)
+		days[day] = c
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for day, c := range days {
+		if err := counters.Put(dayKey(day), encodeTally(c)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func u64(v uint64) []byte {

@@ -15,7 +15,7 @@ import (
 )
 
 // SchemaVersion is the layout this package writes (see doc.go).
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // DefaultRetentionDays is how long uploaded records are kept.
 const DefaultRetentionDays = 28
