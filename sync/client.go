@@ -13,6 +13,7 @@ import (
 	"hcscan/healthcode"
 	"hcscan/protocol"
 	"hcscan/store"
+	"hcscan/trustclock"
 )
 
 // ErrNotEnrolled means the data file has no device identity yet.
@@ -52,8 +53,9 @@ type Options struct {
 	MaxSkew time.Duration
 	// Backoff is Run's wait after a failure (defaults: 1 s, capped at 5 min).
 	Backoff Backoff
-	// Now is the device's wall clock (default time.Now); tests replace it.
-	Now func() time.Time
+	// Clock is the scanner's trusted time, shared with the screen; nil:
+	// one on the machine's clocks, kept in the data file.
+	Clock Clock
 }
 
 // Client is the scanner's link to its province. Its methods are safe for
@@ -72,12 +74,12 @@ type Client struct {
 
 	syncMu gosync.Mutex // one sync at a time
 
+	clock Clock
+
 	mu      gosync.Mutex // guards what follows
 	state   State
-	clock   clock
 	etag    string                // of the cached trust list
 	trust   *healthcode.TrustList // the cached trust list, verified
-	started time.Time             // monotonic origin for the clock-jump check
 	updates chan State
 	kick    chan struct{} // the operator asked for a sync (SyncNow)
 	saved   chan struct{} // a record was saved (RecordSaved)
@@ -132,97 +134,23 @@ func New(data Data, opts Options) (*Client, error) {
 	if opts.MaxSkew <= 0 {
 		opts.MaxSkew = time.Minute
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = trustclock.New(trustclock.System(), trustclock.Options{Settings: data, Log: opts.Logger})
 	}
 	c := &Client{
 		outbox: data, trustCache: data, statusCache: data, settings: data, sealKeys: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
 		http: opts.HTTPClient, log: opts.Logger.With("component", "sync"), opts: opts,
-		started: time.Now(), updates: make(chan State, 1), kick: make(chan struct{}, 1), saved: make(chan struct{}, 1),
+		clock: opts.Clock, updates: make(chan State, 1), kick: make(chan struct{}, 1), saved: make(chan struct{}, 1),
 		backoff: opts.Backoff, probe: probeBackoff(opts),
 	}
 	c.state = State{Server: c.base, DeviceID: dev.ID}
 	c.refreshLocal()
-	c.lookClockSinceLastRun()
+	c.noteClock()
 	return c, nil
-}
-
-// settingLastWall keeps the device clock at the end of the last sync, so
-// that a clock set back while hcscan was not running is noticed too.
-const settingLastWall = "sync.last_wall"
-
-func (c *Client) lookClockSinceLastRun() {
-	v, ok, err := c.settings.Setting(settingLastWall)
-	if err != nil || !ok {
-		return
-	}
-	last, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return
-	}
-	now := c.now()
-	if back := last.Sub(now); back > jumpTolerance {
-		c.state.ClockJumpedBack, c.state.ClockJumpAt = back, now
-		c.log.Warn("the device clock is behind the time of the last sync", "last_sync", last, "now", now, "by", back)
-	}
-}
-
-func (c *Client) saveLastWall() {
-	if err := c.settings.SetSetting(settingLastWall, c.now().Round(0).Format(time.RFC3339Nano)); err != nil {
-		c.log.Error("save the sync time", "err", err)
-	}
 }
 
 // Device is the enrolment the client signs with.
 func (c *Client) Device() store.Device { return c.dev }
-
-func (c *Client) now() time.Time { return c.opts.Now() }
-
-// CorrectedNow is the device clock plus the offset measured to the
-// server's clock (the device clock alone until a reply measured it).
-// Records take their CorrectedTime from it.
-func (c *Client) CorrectedNow() time.Time {
-	now := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return now.Add(c.clock.offset)
-}
-
-func (c *Client) clockOffset() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.clock.offset
-}
-
-func (c *Client) observeServerTime(sent, recv, server time.Time) {
-	wall := c.now()
-	c.mu.Lock()
-	moved, ok := c.clock.observe(recv.Sub(sent), server, wall)
-	offset := c.clock.offset
-	if ok {
-		c.state.ClockOffset = c.clock.offset
-		c.state.ClockMeasured = c.clock.measured
-		c.state.ClockSkewed = c.clock.offset > c.opts.MaxSkew || c.clock.offset < -c.opts.MaxSkew
-	}
-	c.mu.Unlock()
-	if ok && (moved > 5*time.Second || moved < -5*time.Second) {
-		c.log.Warn("clock offset to the server changed", "offset", offset, "moved", moved)
-	}
-}
-
-// lookClock checks whether the device clock was set back since last time.
-func (c *Client) lookClock() {
-	wall := c.now()
-	c.mu.Lock()
-	back := c.clock.look(wall, time.Since(c.started))
-	if back > 0 {
-		c.state.ClockJumpedBack, c.state.ClockJumpAt = back, c.clock.jumpAt
-	}
-	c.mu.Unlock()
-	if back > 0 {
-		c.log.Warn("the device clock went backwards", "by", back)
-	}
-}
 
 // noteContact records whether the last contact reached the server.
 func (c *Client) noteContact(online bool) {
@@ -247,8 +175,8 @@ type Report struct {
 	Rejected       int  // records moved to dead letters
 	Remaining      int  // records still waiting after the sync
 	Batches        int
-	Alerts         []store.Alert // provisional passes the status pull showed were yellow/red
-	ClockOffset    time.Duration
+	Alerts         []store.Alert     // provisional passes the status pull showed were yellow/red
+	Clock          healthcode.Moment // the trusted time at the end of the sync
 	Took           time.Duration
 }
 
@@ -278,8 +206,7 @@ func (c *Client) UploadOnce(ctx context.Context) (Report, error) {
 func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, total int)) (Report, error) {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
-	start := time.Now()
-	c.lookClock()
+	start := c.clock.Mono()
 	c.mu.Lock()
 	c.state.Syncing = true
 	c.state.LastAttempt = c.now()
@@ -314,8 +241,12 @@ func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, t
 	default:
 		err = fmt.Errorf("%w; %w", errs[0], errors.Join(errs[1:]...))
 	}
-	rep.Took = time.Since(start)
-	rep.ClockOffset = c.clockOffset()
+	rep.Took = c.clock.Mono() - start
+	if err := c.clock.Save(); err != nil {
+		c.log.Error("keep the province's time", "err", err)
+	}
+	c.noteClock()
+	rep.Clock = c.clock.Moment()
 	if n, perr := c.outbox.Pending(); perr == nil {
 		rep.Remaining = n
 	}
@@ -337,7 +268,6 @@ func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, t
 	c.state.NewAlerts += len(rep.Alerts)
 	c.mu.Unlock()
 	c.refreshLocal()
-	c.saveLastWall()
 	c.publish()
 	what := "sync"
 	if !pull {

@@ -2,6 +2,8 @@ package sync
 
 import (
 	"time"
+
+	"hcscan/healthcode"
 )
 
 // State is what the scanner screen shows about the link to the province.
@@ -16,7 +18,7 @@ type State struct {
 	Online      bool
 	Syncing     bool      // a sync is running now
 	Progress    Progress  // of the upload running now (zero when none)
-	LastAttempt time.Time // device clock
+	LastAttempt time.Time // trusted time (Clock), as every time here
 	LastSuccess time.Time // zero: never since start
 	// LastError is the last sync's failure as one sentence for the
 	// operator ("upload records: cannot reach the province server at …");
@@ -29,17 +31,12 @@ type State struct {
 	DeadLetters int // records the server rejected (operator should look)
 	NewAlerts   int // provisional passes found yellow/red since start (store.Alerts has them)
 
-	// ClockOffset is server clock − device clock, from the last good
-	// measurement (ClockMeasured, device time; zero: not measured yet).
-	ClockOffset   time.Duration
-	ClockMeasured time.Time
-	// ClockSkewed: |ClockOffset| is above Options.MaxSkew: show it.
+	// Clock is the trusted time at the last change: whether the province
+	// confirmed it, the laptop's clock beside it, a jump of that clock.
+	Clock healthcode.Moment
+	// ClockSkewed: the laptop's clock is further than Options.MaxSkew from
+	// the province's (Clock.Offset): show it.
 	ClockSkewed bool
-	// ClockJumpedBack > 0: the device clock was set back by this much at
-	// ClockJumpAt (records made around then carry odd local times; their
-	// corrected times are right after the next sync).
-	ClockJumpedBack time.Duration
-	ClockJumpAt     time.Time
 
 	TrustSeq      uint64
 	TrustFetched  time.Time // zero: never

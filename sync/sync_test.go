@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"hcscan/protocol"
 	"hcscan/server"
 	"hcscan/store"
+	"hcscan/trustclock"
 )
 
 func TestEnrollThenSyncUploadsEverythingOnce(t *testing.T) {
@@ -60,7 +62,7 @@ func TestEnrollThenSyncUploadsEverythingOnce(t *testing.T) {
 	}
 	w.assertExactlyOnce(t, st, ids)
 	s := c.State()
-	if !s.Online || s.LastSuccess.IsZero() || s.LastError != "" || s.Pending != 0 || s.TrustSeq == 0 || s.StatusFetched.IsZero() || s.ClockMeasured.IsZero() {
+	if !s.Online || s.LastSuccess.IsZero() || s.LastError != "" || s.Pending != 0 || s.TrustSeq == 0 || s.StatusFetched.IsZero() || !s.Clock.Confirmed {
 		t.Fatalf("state after sync: %+v", s)
 	}
 
@@ -365,42 +367,65 @@ func TestClockOffsetMeasuredAndStaleTimeCorrected(t *testing.T) {
 		t.Fatalf("sync with a skewed clock: %v", err)
 	}
 	s := c.State()
-	if d := s.ClockOffset - skew; d > time.Second || d < -time.Second || !s.ClockSkewed {
-		t.Fatalf("offset %v (skewed %v), want ≈%v", s.ClockOffset, s.ClockSkewed, skew)
+	if d := s.Clock.Offset() - skew; d > time.Second || d < -time.Second || !s.ClockSkewed || !s.Clock.Confirmed {
+		t.Fatalf("offset %v (skewed %v), want ≈%v", s.Clock.Offset(), s.ClockSkewed, skew)
 	}
-	if d := c.CorrectedNow().Sub(time.Now().Add(skew)); d > time.Second || d < -time.Second {
-		t.Fatalf("corrected clock off by %v", d)
+	if d := c.now().Sub(time.Now().Add(skew)); d > time.Second || d < -time.Second {
+		t.Fatalf("trusted clock off by %v", d)
 	}
 	w.assertExactlyOnce(t, st, ids)
 }
 
-func TestClockSetBackIsNoticed(t *testing.T) {
+// laptop is the machine's clocks with a wall clock a test can set.
+type laptop struct {
+	real  trustclock.Source
+	shift atomic.Int64
+}
+
+func (l *laptop) Wall() time.Time     { return l.real.Wall().Add(time.Duration(l.shift.Load())) }
+func (l *laptop) Mono() time.Duration { return l.real.Mono() }
+func (l *laptop) Boot() string        { return l.real.Boot() }
+
+// The laptop's clock set back between syncs does not move the time the
+// client signs and stamps with; the jump is in the state until the next
+// sync measures the new offset; a restart on the same boot keeps the
+// province's time without a sync.
+func TestClockSetBackIsNoticedAndIgnored(t *testing.T) {
 	w := newWorld(t)
 	st := w.scanner(w.URL)
-	var shift time.Duration
-	c := newClient(t, st, Options{Now: func() time.Time { return time.Now().Add(shift) }})
+	l := &laptop{real: trustclock.System()}
+	clk := trustclock.New(l, trustclock.Options{Settings: st})
+	c := newClient(t, st, Options{Clock: clk})
+	if s := c.State(); s.Clock.Confirmed {
+		t.Fatalf("confirmed before any sync: %+v", s.Clock)
+	}
 	if _, err := c.SyncOnce(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if s := c.State(); s.ClockJumpedBack != 0 {
-		t.Fatalf("jump reported without one: %v", s.ClockJumpedBack)
+	if s := c.State(); s.Clock.Jumped() || !s.Clock.Confirmed {
+		t.Fatalf("after a sync: %+v", s.Clock)
 	}
-	shift = -time.Hour // someone sets the laptop's clock back an hour
+	l.shift.Store(int64(-time.Hour)) // someone sets the laptop's clock back an hour
+	m := clk.Moment()
+	if m.Jump > -59*time.Minute || m.Jump < -61*time.Minute || m.Now.Sub(time.Now()).Abs() > time.Second {
+		t.Fatalf("after the set back: jump %v, now off by %v", m.Jump, m.Now.Sub(time.Now()))
+	}
 	if _, err := c.SyncOnce(context.Background(), nil); err != nil {
 		t.Fatalf("sync after the clock was set back: %v", err)
 	}
 	s := c.State()
-	if s.ClockJumpedBack < 59*time.Minute || s.ClockJumpedBack > 61*time.Minute {
-		t.Fatalf("jump back %v, want ≈1h", s.ClockJumpedBack)
+	if d := s.Clock.Offset() - time.Hour; d > time.Second || d < -time.Second || s.Clock.Jumped() || !s.ClockSkewed {
+		t.Fatalf("after the next sync: offset %v jump %v skewed %v", s.Clock.Offset(), s.Clock.Jump, s.ClockSkewed)
 	}
-	if d := s.ClockOffset - time.Hour; d > time.Second || d < -time.Second {
-		t.Fatalf("offset after the jump %v, want ≈1h", s.ClockOffset)
+	if fetched, _ := st.StatusFetched(); fetched.Sub(time.Now()).Abs() > time.Second {
+		t.Fatalf("status fetched at %v: not the province's time", fetched)
 	}
 
-	// Set back another hour while hcscan was not running: noticed at start.
-	c = newClient(t, st, Options{Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }})
-	if s := c.State(); s.ClockJumpedBack < 59*time.Minute || s.ClockJumpedBack > 61*time.Minute {
-		t.Fatalf("jump while not running: %v, want ≈1h", s.ClockJumpedBack)
+	// hcscan restarts on the same boot: the province's time, before any sync.
+	l.shift.Store(int64(-2 * time.Hour))
+	c = newClient(t, st, Options{Clock: trustclock.New(l, trustclock.Options{Settings: st})})
+	if s := c.State(); !s.Clock.Confirmed || s.Clock.Now.Sub(time.Now()).Abs() > time.Second || s.Clock.Jump > -59*time.Minute {
+		t.Fatalf("after a restart: %+v", s.Clock)
 	}
 }
 

@@ -170,8 +170,8 @@ func (c *Client) do(ctx context.Context, op, method, uri string, body []byte, he
 		se := &ServerError{Op: op, Status: ex.status, Code: e.Code, Message: e.Message,
 			RetryAfter: ParseRetryAfter(ex.header.Get("Retry-After"), c.now())}
 		if e.Code == protocol.ErrStaleTime && attempt == 0 {
-			c.log.Warn("server refused the request time; signing again with the measured clock offset",
-				"offset", c.clockOffset())
+			c.log.Warn("server refused the request time; signing again with the time its reply gave",
+				"now", c.now())
 			continue
 		}
 		return ex, se
@@ -193,7 +193,7 @@ func (c *Client) roundTrip(ctx context.Context, op, method, uri string, body []b
 	if body != nil {
 		req.Header.Set("Content-Type", protocol.ContentTypeJSON)
 	}
-	if err := protocol.SignRequest(req, body, c.dev.ID, c.dev.Key, c.CorrectedNow()); err != nil {
+	if err := protocol.SignRequest(req, body, c.dev.ID, c.dev.Key, c.now()); err != nil {
 		return exchange{}, fmt.Errorf("%s: %w", op, err)
 	}
 	// Go's transport silently sends a GET, or a POST with an
@@ -209,7 +209,7 @@ func (c *Client) roundTrip(ctx context.Context, op, method, uri string, body []b
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
 		GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused },
 	}))
-	sent := time.Now()
+	sent := c.clock.Mono()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		var ne net.Error
@@ -221,7 +221,7 @@ func (c *Client) roundTrip(ctx context.Context, op, method, uri string, body []b
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBody+1))
-	recv := time.Now()
+	recv := c.clock.Mono()
 	if err != nil {
 		c.noteContact(false)
 		return exchange{}, unreachable(op, c.base, err)

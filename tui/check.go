@@ -157,16 +157,15 @@ func (m checkModel) bell() tea.Cmd {
 }
 
 func (m checkModel) record(d healthcode.Disposition) healthcode.Record {
-	now := m.c.now()
 	id, err := uuid.NewV7()
 	if err != nil {
 		id = uuid.New()
 	}
 	r := healthcode.Record{
-		ID: id.String(), Time: now, CorrectedTime: now,
-		Verdict: m.dec.Verdict, Provisional: m.dec.Provisional, Temperature: m.temp,
+		ID: id.String(), Verdict: m.dec.Verdict, Provisional: m.dec.Provisional, Temperature: m.temp,
 		Fever: m.dec.Fever, Disposition: d,
 	}
+	m.c.clock().Stamp(&r)
 	if p := m.manual; p != nil {
 		r.Manual, r.Name, r.IDMasked, r.Sealed, r.ManualReason = true, p.name, p.id, p.sealed, p.reason
 	} else {

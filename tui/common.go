@@ -3,6 +3,8 @@ package tui
 import (
 	"log/slog"
 	"time"
+
+	"hcscan/healthcode"
 )
 
 // common is what every screen needs, handed down explicitly (one pointer
@@ -14,10 +16,24 @@ type common struct {
 	height int
 	lang   string
 	set    Settings
-	now    func() time.Time
-	log    *slog.Logger
-	bell   func() // nil: silent
-	therm  Thermometer
+	clock  func() healthcode.Moment
+	// confirmable: the scanner syncs with a province, so a time the
+	// province has not confirmed is worth saying.
+	confirmable bool
+	log         *slog.Logger
+	bell        func() // nil: silent
+	therm       Thermometer
+}
+
+// now is the time decisions use.
+func (c *common) now() time.Time { return c.clock().Now }
+
+// local is t in the institution's time zone (the clock's when none is set).
+func (c *common) local(t time.Time) time.Time {
+	if c.set.Location != nil {
+		return t.In(c.set.Location)
+	}
+	return t.In(c.now().Location())
 }
 
 // T is the sentence key in the current language.

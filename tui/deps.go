@@ -116,18 +116,14 @@ type RecordStore interface {
 
 // SyncState is a snapshot of the link to the province.
 type SyncState struct {
-	Server          string
-	Online          bool
-	Syncing         bool
-	Sent, Total     int // upload progress while syncing
-	LastSuccess     time.Time
-	LastError       string // one sentence for the operator
-	NextAttempt     time.Time
-	ClockOffset     time.Duration // server time − device time
-	ClockMeasured   time.Time
-	ClockSkewed     bool          // the offset is large enough to show
-	ClockJumpedBack time.Duration // the device clock was set back by this much
-	NewAlerts       int
+	Server      string
+	Online      bool
+	Syncing     bool
+	Sent, Total int // upload progress while syncing
+	LastSuccess time.Time
+	LastError   string // one sentence for the operator
+	NextAttempt time.Time
+	NewAlerts   int
 }
 
 // Syncer is the background sync client seen from the screen.
@@ -142,12 +138,20 @@ type Syncer interface {
 // answered in time).
 type Verification struct {
 	healthcode.Result
-	LiveStatus bool // the colour was confirmed online just now
+	LiveStatus bool              // the colour was confirmed online just now
+	At         healthcode.Moment // the time it was checked at (zero: the one the screen passed)
 }
 
-// VerifyFunc checks a payload; it must not block longer than the online
-// check's deadline.
-type VerifyFunc func(ctx context.Context, payload string, now time.Time) Verification
+// VerifyFunc checks a payload at the moment at (the scanner's trusted
+// time); it must not block longer than the online check's deadline.
+type VerifyFunc func(ctx context.Context, payload string, at healthcode.Moment) Verification
+
+// Clock is the time the gate decides by (trustclock): the province's time
+// carried since the last sync, the laptop's clock beside it, and how far it
+// can be trusted.
+type Clock interface {
+	Moment() healthcode.Moment
+}
 
 // Identity is what an operator types for a person without a code; it is
 // sealed at once and never kept in clear.
@@ -168,8 +172,11 @@ type Settings struct {
 	Bell        bool
 	IdleLock    time.Duration // 0: never lock
 	Lang        string        // "zh" or "en"
-	ClockWarn   time.Duration // warn when the clock is off by more (default 2 min)
-	Banner      string        // a line for the sign-in screen (the demo shows its PIN here)
+	ClockWarn   time.Duration // say so when the laptop's clock is off by more (default 1 min)
+	// Location is the institution's time zone: times shown and "today"
+	// (nil: the zone of the clock's times).
+	Location *time.Location
+	Banner   string // a line for the sign-in screen (the demo shows its PIN here)
 }
 
 // Thermometer gives a reading for the person just scanned (a networked
@@ -190,5 +197,12 @@ type Deps struct {
 	// someone is on duty); it must not block.
 	OnSignIn func(operator string)
 	Log      *slog.Logger
-	Now      func() time.Time // nil: time.Now
+	// Clock is the time decisions, records and "today" use; nil: Now,
+	// as the laptop's clock with nothing to check it against.
+	Clock Clock
+	// ClockEvents delivers a moment when the clock's state changes (the
+	// laptop's clock moved, the province confirmed the time), so that the
+	// screen says so at once; nil: at the next refresh.
+	ClockEvents <-chan healthcode.Moment
+	Now         func() time.Time // used when Clock is nil; nil: time.Now
 }

@@ -17,6 +17,20 @@ type scanMsg struct{ scan Scan }
 type scanFeedClosedMsg struct{}
 type syncStateMsg struct{ state SyncState }
 type syncFeedClosedMsg struct{}
+type clockMsg struct{ at healthcode.Moment }
+
+func waitForClock(ch <-chan healthcode.Moment) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		m, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return clockMsg{m}
+	}
+}
 
 // tickMsg is the status bar's clock, with the counters read on the way
 // (one message, one redraw per tick while idle).
@@ -99,8 +113,15 @@ type savedMsg struct {
 
 type autoNextMsg struct{ check int }
 
-func verifyCmd(ctx context.Context, f VerifyFunc, check int, payload string, now time.Time) tea.Cmd {
-	return func() tea.Msg { return verifiedMsg{check, f(ctx, payload, now)} }
+func verifyCmd(ctx context.Context, f VerifyFunc, check int, payload string, clock func() healthcode.Moment) tea.Cmd {
+	return func() tea.Msg {
+		at := clock()
+		v := f(ctx, payload, at)
+		if v.At.Now.IsZero() {
+			v.At = at
+		}
+		return verifiedMsg{check, v}
+	}
 }
 
 func saveCmd(ctx context.Context, st RecordStore, check int, rec healthcode.Record) tea.Cmd {

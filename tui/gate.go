@@ -59,5 +59,5 @@ func (m *Model) startCheck(s Scan) tea.Cmd {
 	m.check = newCheck(m.c, m.checkN, m.ctx, m.deps.Store, m.stamp)
 	m.check.scan = s
 	m.inCheck, m.screen, m.notice, m.showHelp, m.quitArmed = true, screenCheck, "", false, false
-	return verifyCmd(m.ctx, m.deps.Verify, m.checkN, s.Text, s.At)
+	return verifyCmd(m.ctx, m.deps.Verify, m.checkN, s.Text, m.c.clock)
 }

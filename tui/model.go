@@ -73,6 +73,10 @@ func New(ctx context.Context, deps Deps, set Settings) *Model {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
+	clock := func() healthcode.Moment { t := deps.Now(); return healthcode.Moment{Now: t, Wall: t} }
+	if deps.Clock != nil {
+		clock = deps.Clock.Moment
+	}
 	if deps.Log == nil {
 		deps.Log = slog.New(slog.DiscardHandler)
 	}
@@ -80,7 +84,7 @@ func New(ctx context.Context, deps Deps, set Settings) *Model {
 		set.Lang = "zh"
 	}
 	c := &common{styles: DefaultStyles(), keys: DefaultKeyMap(), width: 80, height: 24, lang: set.Lang,
-		set: set, now: deps.Now, log: deps.Log, bell: deps.Bell, therm: deps.Therm}
+		set: set, clock: clock, confirmable: deps.Sync != nil, log: deps.Log, bell: deps.Bell, therm: deps.Therm}
 	m := &Model{c: c, deps: deps, ctx: ctx, help: help.New()}
 	m.signin = newSignIn(c, deps.Store, "")
 	m.manual = newManual(c, deps.Seal)
@@ -102,6 +106,7 @@ func (m *Model) Init() tea.Cmd {
 	if m.deps.Sync != nil {
 		cmds = append(cmds, waitForSync(m.deps.Sync.States()))
 	}
+	cmds = append(cmds, waitForClock(m.deps.ClockEvents))
 	return tea.Batch(cmds...)
 }
 
@@ -110,10 +115,6 @@ func (m *Model) Operator() string { return m.operator }
 
 func (m *Model) stamp(r *healthcode.Record) {
 	r.Institution, r.Gate, r.Operator, r.DeviceID = m.c.set.Institution, m.c.set.Gate, m.operator, m.c.set.DeviceID
-	if m.deps.Sync != nil && !m.sync.ClockMeasured.IsZero() {
-		r.ClockOffset = m.sync.ClockOffset
-		r.CorrectedTime = r.Time.Add(m.sync.ClockOffset)
-	}
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -144,6 +145,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.stats = msg.stats
 		return m, nil
 	case scanMsg:
+		// A held scan's age is judged by the screen's clock, never by
+		// the laptop's clock the camera stamped it with.
+		msg.scan.At = m.c.now()
 		cmd := m.onScan(msg.scan)
 		if m.deps.Camera == nil {
 			return m, cmd
@@ -152,6 +156,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case scanFeedClosedMsg:
 		m.scansEnd = true
 		return m, nil
+	case clockMsg:
+		// Nothing to keep: the view reads the clock; this redraws it now.
+		return m, waitForClock(m.deps.ClockEvents)
 	case syncStateMsg:
 		was := m.sync.Syncing
 		m.sync = msg.state

@@ -166,7 +166,7 @@ func (m recordsModel) View(width, height int) string {
 			name = "✎" + name
 		}
 		name = ansi.Truncate(name, 10, "…")
-		line := fmt.Sprintf("%s%s  %s  %s  %s", mark, r.Time.In(c.now().Location()).Format("15:04:05"),
+		line := fmt.Sprintf("%s%s  %s  %s  %s", mark, c.local(r.When()).Format("15:04:05"),
 			pad(m.verdictWord(r.Verdict), 7), pad(name, 10), pad(r.Temperature.String(), 5))
 		if wide {
 			action := r.Disposition.Label(c.lang)

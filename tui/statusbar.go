@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+
+	"hcscan/healthcode"
 )
 
 // barInfo is everything the status bar shows.
@@ -14,6 +16,7 @@ type barInfo struct {
 	stats    Stats
 	sync     SyncState
 	haveSync bool
+	clock    healthcode.Moment
 	cam      CameraStatus
 	haveCam  bool
 	syncing  bool
@@ -23,7 +26,7 @@ type barInfo struct {
 // as many lines (at most three) as the width needs; a segment never splits.
 func statusBar(c *common, in barInfo) string {
 	s := c.styles
-	now := c.now()
+	now := c.local(in.clock.Now)
 	var segs []string
 	add := func(st lipgloss.Style, text string) { segs = append(segs, st.Render(text)) }
 	op := in.operator
@@ -65,25 +68,11 @@ func statusBar(c *common, in barInfo) string {
 	}
 	dataAge(c.T("trust"), in.stats.TrustFetched, 0)
 	dataAge(c.T("status"), in.stats.StatusFetched, stale)
-	if in.haveSync {
-		warn := c.set.ClockWarn
-		if warn == 0 {
-			warn = 2 * time.Minute
-		}
-		off := in.sync.ClockOffset
-		if in.sync.ClockSkewed || off > warn || off < -warn {
-			sign := "+"
-			if off < 0 {
-				sign = "-"
-			}
-			add(s.StatusWarn, "⚠ "+c.T("clockoff")+" "+sign+roughDuration(off))
-		}
-		if in.sync.ClockJumpedBack > 0 {
-			add(s.StatusWarn, "⚠ "+c.T("clockback")+" "+roughDuration(in.sync.ClockJumpedBack))
-		}
-		if in.sync.NewAlerts > 0 {
-			add(s.StatusWarn, fmt.Sprintf("⚠ %s %d", c.T("alerts"), in.sync.NewAlerts))
-		}
+	for _, seg := range clockSegments(c, in.clock, in.haveSync) {
+		add(s.StatusWarn, seg)
+	}
+	if in.haveSync && in.sync.NewAlerts > 0 {
+		add(s.StatusWarn, fmt.Sprintf("⚠ %s %d", c.T("alerts"), in.sync.NewAlerts))
 	}
 	cam := c.T("cam.off")
 	camStyle := s.StatusBar

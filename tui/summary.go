@@ -24,7 +24,7 @@ func summaryView(c *common, sh shift, end time.Time, pending int, width, height 
 	dur := end.Sub(sh.start).Round(time.Minute)
 	lines := []string{
 		s.Title.Render(c.T("summary") + " · " + clean(sh.operator, 20)),
-		c.T("summary.since", sh.start.Format("15:04"), end.Format("15:04"), dur.String()),
+		c.T("summary.since", c.local(sh.start).Format("15:04"), c.local(end).Format("15:04"), dur.String()),
 		"",
 		row(c.T("summary.checks"), sh.tally.Total),
 		row(c.T("passed"), sh.tally.Passed),

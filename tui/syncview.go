@@ -116,13 +116,13 @@ func (m syncModel) View(width, height int, st SyncState, have bool, stats Stats)
 	if len(m.alerts) > 0 {
 		lines = append(lines, "", s.Error.Render(c.T("sync.alerts")))
 		for _, a := range m.alerts {
-			lines = append(lines, fmt.Sprintf("  %s  %s  %s  %s", a.Time.In(c.now().Location()).Format("01-02 15:04"),
+			lines = append(lines, fmt.Sprintf("  %s  %s  %s  %s", c.local(a.Time).Format("01-02 15:04"),
 				pad(clean(a.Name, 12), 8), c.T("colour."+a.Colour.String()), clean(a.Reason, 60)))
 		}
 	}
 	lines = append(lines, "", s.Title.Render(c.T("sync.rejected"))+fmt.Sprintf(" (%d)", len(m.rejected)))
 	for _, r := range m.rejected {
-		lines = append(lines, fmt.Sprintf("  %s  %s  %s", r.Time.In(c.now().Location()).Format("01-02 15:04"), shortID(r.RecordID), clean(r.Reason, 80)))
+		lines = append(lines, fmt.Sprintf("  %s  %s  %s", c.local(r.Time).Format("01-02 15:04"), shortID(r.RecordID), clean(r.Reason, 80)))
 	}
 	return strings.Join(lines, "\n")
 }

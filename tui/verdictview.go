@@ -110,7 +110,7 @@ func (m checkModel) details() []string {
 			col += " " + c.T("changed", m.colourName(res.ScannedColour))
 		}
 		out = append(out, kv(c.T("colour"), col)+"   "+kv(c.T("region"), res.Claims.Region.Name(c.lang)))
-		exp := res.Claims.Expires.In(c.now().Location()).Format("2006-01-02 15:04")
+		exp := c.local(res.Claims.Expires).Format("2006-01-02 15:04")
 		kind := c.T("live")
 		if !res.Dynamic {
 			kind = c.T("printed")
@@ -120,9 +120,15 @@ func (m checkModel) details() []string {
 	if !res.Valid {
 		out = append(out, s.Error.Render(c.T("reason")+": "+res.Reason.Message(c.lang)))
 	}
-	if m.dec.Provisional {
+	if line := verdictClock(c, m.v, c.confirmable); line != "" {
+		out = append(out, s.Warn.Render("⏱ "+line))
+	}
+	switch {
+	case m.dec.Provisional && res.ClockUnsure:
+		out = append(out, s.Warn.Render(c.T("provisional.clock", c.local(m.v.At.Seen).Format("01-02 15:04"))))
+	case m.dec.Provisional:
 		out = append(out, s.Warn.Render(c.T("provisional")))
-	} else if m.v.LiveStatus {
+	case m.v.LiveStatus:
 		out = append(out, s.Faint.Render(c.T("livestatus")))
 	}
 	return m.withTemp(out)

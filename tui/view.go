@@ -17,7 +17,7 @@ func (m *Model) View() string {
 		return ""
 	}
 	bar := statusBar(c, barInfo{operator: m.operator, stats: m.stats, sync: m.sync, haveSync: m.deps.Sync != nil,
-		cam: m.cam, haveCam: m.deps.Camera != nil})
+		clock: c.clock(), cam: m.cam, haveCam: m.deps.Camera != nil})
 	footer := m.footer()
 	barH := lipgloss.Height(bar)
 	bodyH := c.height - barH - 1
@@ -86,6 +86,9 @@ func (m *Model) readyView(h int) string {
 	var notes []string
 	if m.notice != "" {
 		notes = append(notes, s.Warn.Render(m.notice))
+	}
+	for _, n := range clockSentences(c, c.clock(), m.deps.Sync != nil) {
+		notes = append(notes, s.Warn.Width(c.width).Render("⚠ "+n))
 	}
 	switch {
 	case m.deps.Camera == nil:

@@ -9,9 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"hcscan/camera"
+	"hcscan/trustclock"
 )
 
 // hcscanMain runs hcscan's command table as main does, with stdin (nil:
@@ -20,7 +20,7 @@ func hcscanMain(stdin io.Reader, stdout, stderr io.Writer, args ...string) int {
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	e := env{stdin: stdin, now: time.Now, devices: func() []camera.Device { return nil }}
+	e := env{stdin: stdin, clock: trustclock.System(), devices: func() []camera.Device { return nil }}
 	return program(e).Main(context.Background(), args, stdout, stderr)
 }
 
@@ -32,7 +32,7 @@ func TestEveryCommandHelp(t *testing.T) {
 		"run": "-camera", "demo": "-seconds", "operator": "-data", "enroll": "-pin-root", "sync": "-retries",
 		"verify": "-trust", "decode": "-json", "cameras": "-json", "export": "-format", "doctor": "-repair",
 	}
-	p := program(env{stdin: strings.NewReader(""), now: time.Now})
+	p := program(env{stdin: strings.NewReader(""), clock: trustclock.System()})
 	if len(p.Commands) != len(want) {
 		t.Errorf("%d commands, want %d", len(p.Commands), len(want))
 	}

@@ -38,6 +38,7 @@ type GateConfig struct {
 	StaleAfter      Duration `toml:"stale_after"`
 	AutoNext        Duration `toml:"auto_next"`
 	Bell            bool     `toml:"bell"`
+	TimeZone        string   `toml:"time_zone"`
 }
 
 type CameraConfig struct {
@@ -216,7 +217,20 @@ func (c *Config) check() error {
 	case c.UI.IdleLock.Duration < 0:
 		return bad("ui.idle_lock", "must not be negative (0 turns the lock off)")
 	}
+	if _, err := c.Location(); err != nil {
+		return bad("gate.time_zone", "%q is not a time zone like Asia/Shanghai", c.Gate.TimeZone)
+	}
 	return nil
+}
+
+// Location is the institution's time zone: its "today" (counts, today's
+// records, the default export day) and the times shown. Empty: this
+// laptop's zone.
+func (c *Config) Location() (*time.Location, error) {
+	if c.Gate.TimeZone == "" {
+		return time.Local, nil
+	}
+	return time.LoadLocation(c.Gate.TimeZone)
 }
 
 // Policy is the gate's verdict rule from the configuration.

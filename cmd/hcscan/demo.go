@@ -132,7 +132,7 @@ func (e env) demo(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usage(err)
 	}
 	err = openScreen(ctx, screenConfig{cfg: cfg, dataPath: w.DataPath, banner: banner, therm: w.thermometer(),
-		camAfterSignIn: true}, tty)
+		camAfterSignIn: true, clock: e.clock}, tty)
 	if ctx.Err() != nil {
 		return errDemoInterrupted
 	}

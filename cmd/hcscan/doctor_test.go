@@ -13,7 +13,7 @@ import (
 func TestDoctorHealthyFile(t *testing.T) {
 	path, _ := exportFixture(t)
 	var out, errb bytes.Buffer
-	if code := doctorCommand([]string{"--data", path}, &out, &errb, fixedNow); code != exitOK {
+	if code := doctorCommand([]string{"--data", path}, &out, &errb, fixedNow.Wall); code != exitOK {
 		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
 	}
 	for _, want := range []string{"check        ok", "records      4 (waiting for upload 3, uploaded 1, rejected 0)",
@@ -30,7 +30,7 @@ func TestDoctorDamagedFileThenRepair(t *testing.T) {
 	os.WriteFile(path, garbage, 0o600)
 
 	var out, errb bytes.Buffer
-	if code := doctorCommand([]string{"--data", path}, &out, &errb, fixedNow); code != exitInvalid {
+	if code := doctorCommand([]string{"--data", path}, &out, &errb, fixedNow.Wall); code != exitInvalid {
 		t.Fatalf("exit %d on a damaged file: %s", code, out.String())
 	}
 	if !strings.Contains(out.String(), "DAMAGED") || !strings.Contains(out.String(), "hcscan doctor --data "+path+" --repair") {
@@ -41,10 +41,10 @@ func TestDoctorDamagedFileThenRepair(t *testing.T) {
 	}
 
 	out.Reset()
-	if code := doctorCommand([]string{"--data", path, "--repair"}, &out, &errb, fixedNow); code != exitOK {
+	if code := doctorCommand([]string{"--data", path, "--repair"}, &out, &errb, fixedNow.Wall); code != exitOK {
 		t.Fatalf("repair exit %d: %s %s", code, out.String(), errb.String())
 	}
-	aside := path + ".damaged-" + fixedNow().Format("20060102T150405")
+	aside := path + ".damaged-" + fixedNow.Wall().Format("20060102T150405")
 	if b, err := os.ReadFile(aside); err != nil || !bytes.Equal(b, garbage) {
 		t.Fatalf("damaged file not kept at %s: %v\n%s", aside, err, out.String())
 	}
@@ -58,7 +58,7 @@ func TestDoctorDamagedFileThenRepair(t *testing.T) {
 	s.Close()
 
 	out.Reset()
-	if code := doctorCommand([]string{"--data", path, "--repair"}, &out, &errb, fixedNow); code != exitOK || !strings.Contains(out.String(), "nothing to repair") {
+	if code := doctorCommand([]string{"--data", path, "--repair"}, &out, &errb, fixedNow.Wall); code != exitOK || !strings.Contains(out.String(), "nothing to repair") {
 		t.Fatalf("repair of a healthy file: %d\n%s", code, out.String())
 	}
 }
@@ -66,7 +66,7 @@ func TestDoctorDamagedFileThenRepair(t *testing.T) {
 func TestDoctorMissingAndHeldFile(t *testing.T) {
 	var out, errb bytes.Buffer
 	missing := filepath.Join(t.TempDir(), "none.db")
-	if code := doctorCommand([]string{"--data", missing}, &out, &errb, fixedNow); code != exitUsage || !strings.Contains(errb.String(), "no data file at "+missing) {
+	if code := doctorCommand([]string{"--data", missing}, &out, &errb, fixedNow.Wall); code != exitUsage || !strings.Contains(errb.String(), "no data file at "+missing) {
 		t.Fatalf("missing: %d %q", code, errb.String())
 	}
 	path, _ := exportFixture(t)
@@ -76,7 +76,7 @@ func TestDoctorMissingAndHeldFile(t *testing.T) {
 	}
 	defer s.Close()
 	errb.Reset()
-	if code := doctorCommand([]string{"--data", path}, &out, &errb, fixedNow); code != exitUsage || !strings.Contains(errb.String(), "another hcscan is using "+path) {
+	if code := doctorCommand([]string{"--data", path}, &out, &errb, fixedNow.Wall); code != exitUsage || !strings.Contains(errb.String(), "another hcscan is using "+path) {
 		t.Fatalf("held: %d %q", code, errb.String())
 	}
 }
@@ -100,7 +100,7 @@ func TestDataPathDefaultAndConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, "[data]\ndir = \""+dir+"\"\n")
 	var out, errb strings.Builder
-	if code := doctorCommand([]string{"--config", cfg}, &out, &errb, fixedNow); code != exitUsage || !strings.Contains(errb.String(), filepath.Join(dir, "hcscan.db")) {
+	if code := doctorCommand([]string{"--config", cfg}, &out, &errb, fixedNow.Wall); code != exitUsage || !strings.Contains(errb.String(), filepath.Join(dir, "hcscan.db")) {
 		t.Errorf("doctor --config: %d %q", code, errb.String())
 	}
 	errb.Reset()

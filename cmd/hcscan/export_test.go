@@ -54,7 +54,14 @@ func exportFixture(t *testing.T) (path string, ids []string) {
 	return path, ids
 }
 
-func fixedNow() time.Time { return time.Date(2022, 4, 14, 9, 0, 0, 0, time.Local) }
+// fixedClock is a laptop whose clocks stand still at one time.
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Wall() time.Time     { return c.t }
+func (c fixedClock) Mono() time.Duration { return time.Hour }
+func (c fixedClock) Boot() string        { return "fixed" }
+
+var fixedNow = fixedClock{time.Date(2022, 4, 14, 9, 0, 0, 0, time.Local)}
 
 func TestExportCSVByLocalDays(t *testing.T) {
 	path, ids := exportFixture(t)
@@ -155,5 +162,46 @@ func TestExportErrors(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := exportCommand([]string{"--data", path}, &out, &errb, fixedNow); code != exitUsage || !strings.Contains(errb.String(), "another hcscan is using "+path) {
 		t.Fatalf("export of a held file: %d %q", code, errb.String())
+	}
+}
+
+// A laptop whose clock runs a day ahead: its checks carry tomorrow as
+// their own time but today as their corrected time. The default export is
+// today by the province's time kept in the data file at the last sync,
+// and it holds them; the laptop's "today" (tomorrow) holds none.
+func TestExportTodayByTheProvincesTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hcscan.db")
+	province := time.Date(2022, 4, 12, 9, 0, 0, 0, time.Local)
+	laptop := fixedClock{province.AddDate(0, 0, 1)}
+	s, clk, err := openData(path, laptop, time.Local, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Observe(province, laptop.Mono(), laptop.Mono()) // a sync: the province's time
+	if err := clk.Save(); err != nil {
+		t.Fatal(err)
+	}
+	r := &healthcode.Record{DeviceID: "dev-1", Gate: "south", Verdict: healthcode.VerdictPass, Name: "张三", IDMasked: "110105199001011234",
+		ScannedColour: healthcode.Green, EffectiveColour: healthcode.Green}
+	clk.Moment().Stamp(r)
+	if err := s.Append(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if r.TimeSource != healthcode.TimeProvince || !r.CorrectedTime.Equal(province) || !r.Time.Equal(laptop.t) {
+		t.Fatalf("record times %v %v %s", r.Time, r.CorrectedTime, r.TimeSource)
+	}
+
+	var out, errb bytes.Buffer
+	if code := exportCommand([]string{"--data", path, "--format", "jsonl"}, &out, &errb, laptop); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), r.ID) || !strings.Contains(errb.String(), "from 2022-04-12 to 2022-04-12") {
+		t.Fatalf("today's export: %s / %s", out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := exportCommand([]string{"--data", path, "--from", "2022-04-13", "--to", "2022-04-13"}, &out, &errb, laptop); code != exitOK || strings.Contains(out.String(), r.ID) {
+		t.Fatalf("the laptop's day holds the record: %d %s", code, out.String())
 	}
 }

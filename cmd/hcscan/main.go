@@ -12,9 +12,11 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	_ "time/tzdata" // gate.time_zone works on a laptop without a zone database
 
 	"hcscan/camera"
 	"hcscan/internal/cli"
+	"hcscan/trustclock"
 )
 
 const (
@@ -33,19 +35,23 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := program(env{stdin: os.Stdin, now: time.Now, devices: camera.ListDevices}).Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := program(env{stdin: os.Stdin, clock: trustclock.System(), devices: camera.ListDevices}).Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // env is what the commands take from the process besides their arguments
 // and writers: standard input (a token, a PIN, a payload; the terminal the
-// screen runs in), the clock and the video devices. Tests give their own.
+// screen runs in), the machine's clocks and the video devices. Tests give
+// their own.
 type env struct {
 	stdin   io.Reader
-	now     func() time.Time
+	clock   trustclock.Source
 	devices func() []camera.Device
 }
+
+// now is the laptop's clock, for what has no data file to check it by.
+func (e env) now() time.Time { return e.clock.Wall() }
 
 // program is hcscan's table of commands, in the order the usage lists them.
 func program(e env) *cli.Program {

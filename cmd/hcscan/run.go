@@ -12,6 +12,7 @@ import (
 	gosync "sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/term"
@@ -23,6 +24,7 @@ import (
 	"hcscan/internal/screenwire"
 	"hcscan/store"
 	hcsync "hcscan/sync"
+	"hcscan/trustclock"
 	"hcscan/tui"
 )
 
@@ -63,7 +65,7 @@ func (e env) run(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usage(err)
 	}
 	camera.TuneAllocator()
-	sc := screenConfig{cfg: cfg, dataPath: dataPath(*dataFlag, cfg), trustPath: *trustFlag, rootPath: *rootFlag}
+	sc := screenConfig{cfg: cfg, dataPath: dataPath(*dataFlag, cfg), trustPath: *trustFlag, rootPath: *rootFlag, clock: e.clock}
 	return openScreen(ctx, sc, tty)
 }
 
@@ -94,6 +96,8 @@ type screenConfig struct {
 	banner         string          // shown on the sign-in screen
 	therm          tui.Thermometer // the demo's scripted readings
 	camAfterSignIn bool            // open the camera only when someone signs in (the demo's video)
+	clock          trustclock.Source
+	trusted        *trustclock.Clock // over the data file; nil: made by buildScreen
 }
 
 // ttyOut is the terminal, shared by the screen and the bell so that a bell
@@ -141,11 +145,16 @@ func openScreen(ctx context.Context, sc screenConfig, tty *terminal) error {
 	ctx, cancel := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
 	defer cancel()
 
-	st, err := store.Open(sc.dataPath, store.Options{Logger: log})
+	loc, err := cfg.Location()
+	if err != nil {
+		return usage(err)
+	}
+	st, clk, err := openData(sc.dataPath, sc.clock, loc, store.Options{Logger: log})
 	if err != nil {
 		return usage(err)
 	}
 	defer st.Close()
+	sc.trusted = clk
 	m, closeScreen, err := buildScreen(ctx, sc, st, log, tty.out.bell)
 	if err != nil {
 		return usage(err)
@@ -245,6 +254,14 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 		return fail(err)
 	}
 
+	clk := sc.trusted
+	if clk == nil {
+		clk = newTrustedClock(sc.clock, st, log)
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return fail(err)
+	}
 	policy := cfg.Policy()
 	var fixed *healthcode.TrustList
 	if sc.trustPath != "" {
@@ -254,7 +271,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 	} else if !enrolled {
 		log.Warn("no trust list: every code will be refused until the scanner is enrolled", "err", errNoTrust)
 	}
-	checkOpts := screenwire.CheckerOptions{Fixed: fixed, Policy: policy, Log: log}
+	checkOpts := screenwire.CheckerOptions{Fixed: fixed, Policy: policy, Clock: clk, Log: log}
 	if fixed == nil && enrolled {
 		checkOpts.Root = dev.RootKey
 	}
@@ -262,6 +279,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 	set := tui.Settings{
 		Institution: cfg.Gate.Institution, Gate: cfg.Gate.Name, Policy: policy, AutoNext: cfg.Gate.AutoNext.Duration,
 		Bell: cfg.Gate.Bell, IdleLock: cfg.UI.IdleLock.Duration, Lang: cfg.UI.Language, Banner: sc.banner,
+		Location: loc,
 	}
 	var syncer tui.Syncer
 	recordStore := screenwire.NewStore(st, fixed)
@@ -273,7 +291,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 			set.Institution = dev.InstitutionName
 		}
 		client, err := hcsync.New(st, hcsync.Options{Logger: log, Interval: cfg.Server.SyncInterval.Duration,
-			LiveTimeout: cfg.Server.OnlineCheck.Duration})
+			LiveTimeout: cfg.Server.OnlineCheck.Duration, Clock: clk})
 		if err != nil {
 			return fail(err)
 		}
@@ -310,7 +328,8 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 	}
 	checker := screenwire.NewChecker(st, checkOpts)
 	deps := tui.Deps{Store: recordStore, Verify: checker.Verify, Camera: cam,
-		Sync: syncer, Seal: screenwire.Sealer(dev, enrolled), Bell: bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn}
+		Sync: syncer, Seal: screenwire.Sealer(dev, enrolled), Bell: bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn,
+		Clock: clk, ClockEvents: clk.Watch(ctx, time.Second)}
 	m = tui.New(ctx, deps, set)
 	return m, func() { stopSync(); cam.Close() }, nil
 }

@@ -57,12 +57,16 @@ func (e env) sync(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer closer.Close()
 		log = l
 	}
-	st, err := store.Open(path, store.Options{Logger: log})
+	loc, err := cfg.Location()
+	if err != nil {
+		return usage(err)
+	}
+	st, clk, err := openData(path, e.clock, loc, store.Options{Logger: log})
 	if err != nil {
 		return usage(err)
 	}
 	defer st.Close()
-	client, err := hcsync.New(st, hcsync.Options{Logger: log})
+	client, err := hcsync.New(st, hcsync.Options{Logger: log, Clock: clk})
 	if err != nil {
 		return usage(fmt.Errorf("%s: %w", path, err))
 	}
@@ -117,15 +121,12 @@ func printSummary(w io.Writer, r hcsync.Report, s hcsync.State) {
 	if s.TrustSeq > 0 {
 		fmt.Fprintf(w, "Trust list #%d, status list #%d.\n", s.TrustSeq, s.StatusSeq)
 	}
-	if !s.ClockMeasured.IsZero() {
-		fmt.Fprintf(w, "Clock offset to the province: %s", s.ClockOffset.Round(time.Millisecond))
+	if m := s.Clock; m.Confirmed {
+		fmt.Fprintf(w, "Clock offset to the province: %s", m.Offset().Round(time.Millisecond))
 		if s.ClockSkewed {
-			fmt.Fprint(w, " — this computer's clock is off; set it")
+			fmt.Fprint(w, " — this computer's clock is off; set it (verdicts and records use the province's time)")
 		}
 		fmt.Fprintln(w, ".")
-	}
-	if s.ClockJumpedBack > 0 {
-		fmt.Fprintf(w, "The computer's clock was set back by %s.\n", s.ClockJumpedBack.Round(time.Second))
 	}
 	for _, a := range r.Alerts {
 		fmt.Fprintf(w, "ALERT: record %s (#%d): %s\n", a.RecordID, a.Seq, a.Reason)

@@ -20,6 +20,14 @@ type LiveStatus interface {
 	LiveStatus(ctx context.Context, h healthcode.CodeHash) (healthcode.StatusEntry, error)
 }
 
+// Clock is the scanner's trusted time (*trustclock.Clock), for the one
+// thing the checker tells it: a code signed by the province says the true
+// time is not before its issue time.
+type Clock interface {
+	Moment() healthcode.Moment
+	Saw(t time.Time)
+}
+
 // CheckerOptions say what a Checker verifies with.
 type CheckerOptions struct {
 	// Fixed is a trust list given with --trust (not enrolled); nil: the
@@ -30,6 +38,7 @@ type CheckerOptions struct {
 	// nil: offline only.
 	Live   LiveStatus
 	Policy healthcode.Policy // StaleAfter: when cached status data is too old
+	Clock  Clock             // nil: the moment given is all there is
 	Log    *slog.Logger      // nil: discard
 }
 
@@ -80,19 +89,28 @@ func (k *Checker) trustList() (*healthcode.TrustList, error) {
 	return tl, nil
 }
 
-// Verify is the screen's tui.VerifyFunc: offline first; then, for a valid
-// code while the province is reachable, the live colour replaces the
-// cached status (healthcode.Result.ApplyStatus), and the verdict is no
-// longer provisional. A failed live check keeps the offline answer.
-func (k *Checker) Verify(ctx context.Context, payload string, now time.Time) tui.Verification {
+// Verify is the screen's tui.VerifyFunc: offline first, at the moment at;
+// then, for a valid code while the province is reachable, the live colour
+// replaces the cached status (healthcode.Result.ApplyStatus), and the
+// verdict is no longer provisional. A failed live check keeps the offline
+// answer. A genuine code "not valid yet" by a laptop clock the province
+// has not confirmed shows that clock is behind: the clock learns the
+// code's issue time and the code is checked again (a provisional verdict).
+func (k *Checker) Verify(ctx context.Context, payload string, at healthcode.Moment) tui.Verification {
 	tl, err := k.trustList()
 	if err != nil {
 		k.o.Log.Error("trust list", "err", err)
 	}
 	fetched, _ := k.st.StatusFetched()
 	v := healthcode.Verifier{Trust: tl, Status: k.st, StatusFetched: fetched, StaleAfter: k.o.Policy.StaleAfter, Replay: k.replay}
-	res := v.Verify(payload, now)
-	out := tui.Verification{Result: res}
+	res := v.VerifyAt(payload, at)
+	if res.Reason == healthcode.ReasonNotYetValid && !at.Confirmed && k.o.Clock != nil {
+		k.o.Clock.Saw(res.Claims.IssuedAt)
+		at = k.o.Clock.Moment()
+		k.o.Log.Warn("a genuine code was issued after this laptop's clock: the clock is behind", "issued", res.Claims.IssuedAt, "wall", at.Wall)
+		res = v.VerifyAt(payload, at)
+	}
+	out := tui.Verification{Result: res, At: at}
 	if !res.Valid || k.o.Live == nil || !k.o.Live.State().Online {
 		return out
 	}

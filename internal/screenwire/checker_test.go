@@ -93,7 +93,7 @@ func TestCheckerCachedTrustAndLiveStatus(t *testing.T) {
 	payload, hash := p.issue(t, healthcode.Green)
 	ctx := context.Background()
 
-	v := k.Verify(ctx, payload, time.Now())
+	v := k.Verify(ctx, payload, confirmedNow())
 	if !v.Valid || !v.LiveStatus || v.EffectiveColour != healthcode.Green || v.StatusOverride || v.StatusStale {
 		t.Fatalf("green code, province online: %+v", v)
 	}
@@ -101,13 +101,13 @@ func TestCheckerCachedTrustAndLiveStatus(t *testing.T) {
 	if _, _, err := p.srv.SetStatus(t.Context(), []server.StatusChange{{Hash: hash, Colour: healthcode.Red}}); err != nil {
 		t.Fatal(err)
 	}
-	v = k.Verify(ctx, payload, time.Now())
+	v = k.Verify(ctx, payload, confirmedNow())
 	if !v.LiveStatus || v.EffectiveColour != healthcode.Red || !v.StatusOverride || v.ScannedColour != healthcode.Green {
 		t.Fatalf("code turned red since the last sync, checked online: %+v", v)
 	}
 
 	p.hs.Close()
-	v = k.Verify(ctx, payload, time.Now())
+	v = k.Verify(ctx, payload, confirmedNow())
 	if !v.Valid || v.LiveStatus || v.EffectiveColour != healthcode.Green {
 		t.Fatalf("province gone: want the cached (green) answer, got %+v", v)
 	}
@@ -115,7 +115,7 @@ func TestCheckerCachedTrustAndLiveStatus(t *testing.T) {
 		t.Fatal("the client still says online after the live check failed")
 	}
 	// Offline from now on: no live check is tried.
-	v = k.Verify(ctx, payload, time.Now())
+	v = k.Verify(ctx, payload, confirmedNow())
 	if v.LiveStatus || v.EffectiveColour != healthcode.Green {
 		t.Fatalf("offline: %+v", v)
 	}
@@ -133,7 +133,7 @@ func TestCheckerRefusesWithoutTheIssuer(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := NewChecker(p.st, CheckerOptions{Root: p.dev.RootKey, Policy: healthcode.DefaultPolicy()})
-	if v := k.Verify(context.Background(), forged, time.Now()); v.Valid || v.Reason != healthcode.ReasonUnknownIssuer {
+	if v := k.Verify(context.Background(), forged, confirmedNow()); v.Valid || v.Reason != healthcode.ReasonUnknownIssuer {
 		t.Fatalf("forged code: %+v", v)
 	}
 	empty, err := store.Open(filepath.Join(t.TempDir(), "empty.db"), store.Options{})
@@ -141,8 +141,15 @@ func TestCheckerRefusesWithoutTheIssuer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer empty.Close()
-	v := NewChecker(empty, CheckerOptions{Root: p.dev.RootKey, Policy: healthcode.DefaultPolicy()}).Verify(context.Background(), payload, time.Now())
+	v := NewChecker(empty, CheckerOptions{Root: p.dev.RootKey, Policy: healthcode.DefaultPolicy()}).Verify(context.Background(), payload, confirmedNow())
 	if v.Valid || v.Reason == "" {
 		t.Fatalf("no trust list: %+v", v)
 	}
+}
+
+// confirmedNow is the moment of a scanner whose clock the province has
+// just confirmed right.
+func confirmedNow() healthcode.Moment {
+	now := time.Now()
+	return healthcode.Moment{Now: now, Wall: now, Confirmed: true, Synced: now, Floor: now, Seen: now}
 }

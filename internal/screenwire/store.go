@@ -71,9 +71,9 @@ func (s Store) Stats(now time.Time) (tui.Stats, error) {
 }
 
 // Today lists the records of the local day holding now (the day the
-// status bar counts), newest first.
+// status bar counts, by the time of each check), newest first.
 func (s Store) Today(now time.Time, limit int) ([]tui.Row, error) {
-	es, err := s.st.Recent(limit, store.Filter{From: s.st.DayStart(now)})
+	es, err := s.st.Recent(limit, s.st.DayFilter(now))
 	rows := make([]tui.Row, 0, len(es))
 	for _, e := range es {
 		rows = append(rows, tui.Row{Record: e.Record, Uploaded: e.State == store.StateUploaded, Refused: e.State == store.StateRejected})

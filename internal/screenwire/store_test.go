@@ -27,7 +27,7 @@ func openStore(t *testing.T, now time.Time) *store.Store {
 func record(i int, at time.Time, v healthcode.Verdict) *healthcode.Record {
 	var h healthcode.CodeHash
 	copy(h[:], fmt.Sprintf("code-%011d", i))
-	return &healthcode.Record{Time: at, CodeHash: h, Verdict: v, ScannedColour: healthcode.Green, EffectiveColour: healthcode.Green,
+	return &healthcode.Record{Time: at, CorrectedTime: at, CodeHash: h, Verdict: v, ScannedColour: healthcode.Green, EffectiveColour: healthcode.Green,
 		Name: fmt.Sprintf("张*%d", i), IDMasked: "110***********1234", Operator: "王芳"}
 }
 
@@ -40,16 +40,23 @@ func appendAll(t *testing.T, st *store.Store, recs ...*healthcode.Record) {
 	}
 }
 
-// Today's records are those of the data file's local day: the same day the
-// status bar counts. At 09:00 in UTC+8, 00:30 local (16:30 UTC the day
-// before) is today and 23:30 local yesterday is not.
+// Today's records are those of the data file's local day by the time of
+// each check (its corrected time): the same day the status bar counts. At
+// 09:00 in UTC+8, 00:30 local (16:30 UTC the day before) is today and
+// 23:30 local yesterday is not; a check made with the laptop's clock a day
+// ahead (its own time says tomorrow) is today, and one made with it a day
+// behind is too.
 func TestTodayIsTheLocalDayTheCountsUse(t *testing.T) {
 	now := time.Date(2022, 4, 12, 9, 0, 0, 0, cst)
 	st := openStore(t, now)
 	yesterday := record(1, time.Date(2022, 4, 11, 23, 30, 0, 0, cst), healthcode.VerdictPass)
 	early := record(2, time.Date(2022, 4, 12, 0, 30, 0, 0, cst), healthcode.VerdictStop)
 	late := record(3, time.Date(2022, 4, 12, 8, 59, 0, 0, cst), healthcode.VerdictPass)
-	appendAll(t, st, yesterday, early, late)
+	ahead := record(4, time.Date(2022, 4, 12, 8, 0, 0, 0, cst), healthcode.VerdictPass)
+	ahead.Time = ahead.CorrectedTime.AddDate(0, 0, 1)
+	behind := record(5, time.Date(2022, 4, 12, 8, 30, 0, 0, cst), healthcode.VerdictPass)
+	behind.Time = behind.CorrectedTime.AddDate(0, 0, -1)
+	appendAll(t, st, yesterday, early, ahead, behind, late)
 	s := NewStore(st, nil)
 
 	// The screen's clock may be in UTC: the day is the data file's.
@@ -57,14 +64,14 @@ func TestTodayIsTheLocalDayTheCountsUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || rows[0].Record.ID != late.ID || rows[1].Record.ID != early.ID {
-		t.Fatalf("today's rows: %+v; want the 08:59 and 00:30 checks, newest first", rows)
+	if len(rows) != 4 || rows[0].Record.ID != late.ID || rows[3].Record.ID != early.ID {
+		t.Fatalf("today's rows: %+v; want the 08:59, 08:30, 08:00 and 00:30 checks, newest first", rows)
 	}
 	stats, err := s.Stats(now.UTC())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Passed+stats.Stopped+stats.Invalid != len(rows) || stats.Passed != 1 || stats.Stopped != 1 {
+	if stats.Passed+stats.Stopped+stats.Invalid != len(rows) || stats.Passed != 3 || stats.Stopped != 1 {
 		t.Fatalf("counts %+v disagree with today's %d rows", stats, len(rows))
 	}
 	if rows, _ := s.Today(now, 1); len(rows) != 1 || rows[0].Record.ID != late.ID {

@@ -57,8 +57,6 @@ func (s *Sync) SyncNow() { s.c.Kick() }
 func syncState(st hcsync.State) tui.SyncState {
 	return tui.SyncState{
 		Server: st.Server, Online: st.Online, Syncing: st.Syncing, Sent: st.Progress.Sent, Total: st.Progress.Total,
-		LastSuccess: st.LastSuccess, LastError: st.LastError, NextAttempt: st.NextAttempt,
-		ClockOffset: st.ClockOffset, ClockMeasured: st.ClockMeasured, ClockSkewed: st.ClockSkewed,
-		ClockJumpedBack: st.ClockJumpedBack, NewAlerts: st.NewAlerts,
+		LastSuccess: st.LastSuccess, LastError: st.LastError, NextAttempt: st.NextAttempt, NewAlerts: st.NewAlerts,
 	}
 }
