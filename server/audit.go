@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// AuditEntry is one opening of a sealed identity.
+// AuditEntry is one opening of a sealed identity, or of an institution's
+// roster by the province's tracing staff (What says which).
 type AuditEntry struct {
 	Time        time.Time `json:"time"`
 	Institution string    `json:"institution"`
@@ -13,6 +14,9 @@ type AuditEntry struct {
 	DeviceID    string    `json:"device_id"`
 	RecordID    string    `json:"record_id"`
 	Reason      string    `json:"reason"`
+	// What was opened when it is not the sealed identity of DeviceID/RecordID:
+	// e.g. "roster", "morning view 2026-11-29".
+	What string `json:"what,omitempty"`
 }
 
 // AuditStore keeps the audit list of sealed identities opened.

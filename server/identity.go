@@ -62,3 +62,20 @@ func (s *Server) OpenIdentity(ctx context.Context, institution, actor, deviceID,
 	s.log.Info("sealed identity opened", "institution", institution, "actor", actor, "device", deviceID, "record", recordID, "reason", reason)
 	return id, rec, nil
 }
+
+// OpenRoster writes to the audit list that actor (the province's tracing
+// staff) opened what of an institution's roster (the roster, a day's
+// view, a member's contacts) with the reason they gave. The caller shows
+// nothing when it fails.
+func (s *Server) OpenRoster(ctx context.Context, institution, actor, what, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > maxReasonLen || strings.ContainsRune(reason, 0) {
+		return ErrNoReason
+	}
+	a := AuditEntry{Time: s.now().UTC(), Institution: institution, Actor: actor, Reason: reason, What: what}
+	if err := s.store.AddAudit(ctx, a); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	s.log.Info("roster opened by tracing staff", "institution", institution, "actor", actor, "what", what, "reason", reason)
+	return nil
+}

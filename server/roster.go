@@ -34,11 +34,11 @@ type RosterMember struct {
 }
 
 // IsLinked reports whether a scan has linked the member to a person key.
-func (m *RosterMember) IsLinked() bool { return !m.Person.IsZero() }
+func (m RosterMember) IsLinked() bool { return !m.Person.IsZero() }
 
 // ShownName is the member's name as a scanner or an alert may show it:
 // the masked name the code showed, or the institution's name masked.
-func (m *RosterMember) ShownName() string {
+func (m RosterMember) ShownName() string {
 	if m.Masked != "" {
 		return m.Masked
 	}

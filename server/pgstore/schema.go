@@ -207,6 +207,9 @@ CREATE INDEX institutions_state ON institutions (state, applied);
 	// The institutions' rosters, their people's checks and colours, and
 	// the alerts about them (roster.go).
 	3: rosterSchema,
+	// The audit list names what was opened besides sealed identities
+	// (an institution's roster, for the province's tracing staff).
+	4: `ALTER TABLE audit ADD COLUMN what text NOT NULL DEFAULT '';`,
 }
 
 // migrateLock is the advisory lock key of migrations ("hcscan" + 1).

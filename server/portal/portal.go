@@ -38,6 +38,7 @@ type Store interface {
 	Audit(ctx context.Context, institution string, limit int) ([]server.AuditEntry, error)
 	Institution(ctx context.Context, name string) (server.Institution, error)
 	Institutions(ctx context.Context, state string) ([]server.Institution, error)
+	RosterMembers(ctx context.Context, institution string) ([]server.RosterMember, error)
 }
 
 // Province is the work of the server the portal asks for (*server.Server
@@ -48,6 +49,13 @@ type Province interface {
 	OpenIdentity(ctx context.Context, institution, actor, deviceID, recordID, reason string) (healthcode.SealedIdentity, server.StoredRecord, error)
 	Register(ctx context.Context, in server.Institution) (string, error)
 	DecideInstitution(ctx context.Context, name string, approve bool, by, note string) (server.Institution, error)
+	// The institution's own people (people.go, roster.go).
+	AddRosterMembers(ctx context.Context, institution string, entries []server.RosterEntry) ([]server.RosterMember, error)
+	RemoveRosterMembers(ctx context.Context, institution string, ids []string) error
+	ConfirmRosterMember(ctx context.Context, institution, id, into string) error
+	MorningView(ctx context.Context, institution string, day time.Time) (*server.MorningView, error)
+	GroupContacts(ctx context.Context, institution, memberID string, from, to time.Time, window time.Duration) (*server.GroupContacts, error)
+	OpenRoster(ctx context.Context, institution, actor, what, reason string) error
 }
 
 // Config configures a Portal.
@@ -124,6 +132,17 @@ func (p *Portal) routes() []route {
 		{"GET", "/portal/records", roleRecords, p.records},
 		{"GET", "/portal/records.csv", roleRecords, p.exportCSV},
 		{"GET", "/portal/records.xlsx", roleRecords, p.exportXLSX},
+		{"GET", "/portal/people", roleRecords, p.people},
+		{"GET", "/portal/people.csv", roleRecords, p.peopleCSV},
+		{"GET", "/portal/people.xlsx", roleRecords, p.peopleXLSX},
+		{"GET", "/portal/people/summary.csv", roleRecords, p.summaryCSV},
+		{"GET", "/portal/people/summary.xlsx", roleRecords, p.summaryXLSX},
+		{"GET", "/portal/people/contacts", roleRecords, p.peopleContacts},
+		{"GET", "/portal/roster", roleRecords, p.roster},
+		{"POST", "/portal/roster/add", roleAdmin, p.rosterAdd},
+		{"POST", "/portal/roster/import", roleAdmin, p.rosterImport},
+		{"POST", "/portal/roster/remove", roleAdmin, p.rosterRemove},
+		{"POST", "/portal/roster/confirm", roleAdmin, p.rosterConfirm},
 		{"GET", "/portal/contacts", roleRecords, p.contacts},
 		{"POST", "/portal/identity", roleTracing, p.identity},
 		{"GET", "/portal/gates", roleRecords, p.gates},
@@ -146,6 +165,8 @@ type menuItem struct {
 // menu is the navigation bar, in order.
 var menu = []menuItem{
 	{"today", "/portal/", "nav.today", roleRecords},
+	{"people", "/portal/people", "nav.people", roleRecords},
+	{"roster", "/portal/roster", "nav.roster", roleRecords},
 	{"records", "/portal/records", "nav.records", roleRecords},
 	{"contacts", "/portal/contacts", "nav.contacts", roleRecords},
 	{"gates", "/portal/gates", "nav.gates", roleRecords},

@@ -91,7 +91,11 @@ func (p *Portal) loggedIn(role string, h pageHandler) http.HandlerFunc {
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+			limit := int64(16 << 10)
+			if r.URL.Path == "/portal/roster/import" {
+				limit = rosterImportBody // a file upload
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(login.CSRF)) != 1 {
 				p.fail(w, r, login, http.StatusForbidden, text(language(r), "error.csrf"))
 				return

@@ -50,6 +50,7 @@ var cases = []struct {
 	{"morning view counts", testMorningViewCounts},
 	{"roster status turns without a scan", testRosterStatusTurnsWithoutAScan},
 	{"group contacts", testGroupContacts},
+	{"people pages", testPeoplePages},
 }
 
 // Run runs every case on stores from open, each as a subtest.
