@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/benchfig"
 	"hcscan/protocol"
 )
 
@@ -31,7 +32,7 @@ import (
 
 // procMemMB is the process's current (VmRSS) or peak (VmHWM) resident
 // memory in MiB.
-func procMemMB(t *testing.T, pid int, field string) float64 {
+func procMemMB(t testing.TB, pid int, field string) float64 {
 	t.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -52,7 +53,7 @@ func procMemMB(t *testing.T, pid int, field string) float64 {
 
 // enrolledServer starts `hcserver serve` on a new bbolt province with one
 // enrolled device.
-func enrolledServer(t *testing.T) (cmd *exec.Cmd, url string, data string, rep protocol.EnrollReply, key ed25519.PrivateKey) {
+func enrolledServer(t testing.TB) (cmd *exec.Cmd, url string, data string, rep protocol.EnrollReply, key ed25519.PrivateKey) {
 	t.Helper()
 	data = filepath.Join(t.TempDir(), "prov")
 	if _, stderr, code := run(t, "", "hcserver", "keys", "init", "--dir", data); code != 0 {
@@ -83,10 +84,31 @@ func connLimit(want int) int {
 // (the peak stays under 300 MB; a body allocated at its declared length
 // costs gigabytes), and the server still answers a scanner meanwhile.
 func TestFloodOfHeldBodies(t *testing.T) {
+	if peak := floodPeakMB(t, floodLimitMB); peak > floodLimitMB {
+		t.Fatalf("the flood took the server to %.0f MB (limit %d MB)", peak, floodLimitMB)
+	}
+}
+
+// BenchmarkFloodRSS reports the peak resident memory of a serve process
+// under the flood of TestFloodOfHeldBodies (goal: at most 300 MB).
+func BenchmarkFloodRSS(b *testing.B) {
+	var peak float64
+	for i := 0; i < b.N; i++ {
+		peak = max(peak, floodPeakMB(b, 10*floodLimitMB))
+	}
+	benchfig.Record(b, "server_rss_under_flood_mb", peak, "MB")
+}
+
+// floodLimitMB is the most a serve process may hold under the flood.
+const floodLimitMB = 300
+
+// floodPeakMB floods a new serve process (1,000 connections announcing
+// 4 MB bodies, then 300 trickling them under a known device id) and
+// returns its peak resident memory; it stops early once past stopMB.
+func floodPeakMB(t testing.TB, stopMB float64) float64 {
 	srv, url, _, rep, key := enrolledServer(t)
 	pid := srv.Process.Pid
 	addr := strings.TrimPrefix(url, "http://")
-	const limitMB = 300
 	n := connLimit(1000)
 	var conns []net.Conn
 	var mu gosync.Mutex
@@ -99,7 +121,7 @@ func TestFloodOfHeldBodies(t *testing.T) {
 		conns = nil
 	}
 	defer closeAll()
-	over := func() bool { return procMemMB(t, pid, "VmHWM") > limitMB }
+	over := func() bool { return procMemMB(t, pid, "VmHWM") > stopMB }
 
 	// Headers only, no key: a large Content-Length and then silence.
 	head := "POST " + protocol.PathRecords + " HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/json\r\nContent-Length: 4194000\r\n\r\n"
@@ -115,8 +137,9 @@ func TestFloodOfHeldBodies(t *testing.T) {
 		c.Write([]byte(head))
 	}
 	time.Sleep(time.Second)
-	if peak := procMemMB(t, pid, "VmHWM"); peak > limitMB {
-		t.Fatalf("%d connections announcing 4 MB bodies took the server to %.0f MB (limit %d MB)", len(conns), peak, limitMB)
+	if peak := procMemMB(t, pid, "VmHWM"); peak > stopMB {
+		t.Logf("%d connections announcing 4 MB bodies took the server to %.0f MB", len(conns), peak)
+		return peak
 	}
 	if c := liveColour(t, url, rep, key, healthcode.CodeHash{1}); c != healthcode.ColourUnknown {
 		t.Errorf("live status during the flood: %v", c)
@@ -167,8 +190,8 @@ func TestFloodOfHeldBodies(t *testing.T) {
 	}
 	close(stop)
 	peak := procMemMB(t, pid, "VmHWM")
-	if peak > limitMB {
-		t.Fatalf("%d connections trickling 4 MB bodies took the server to %.0f MB (limit %d MB)", trickle, peak, limitMB)
+	if peak > stopMB {
+		t.Logf("%d connections trickling 4 MB bodies took the server to %.0f MB", trickle, peak)
 	}
 	if c := liveColour(t, url, rep, key, healthcode.CodeHash{2}); c != healthcode.ColourUnknown {
 		t.Errorf("live status during the trickle: %v", c)
@@ -176,6 +199,7 @@ func TestFloodOfHeldBodies(t *testing.T) {
 	closeAll()
 	wg.Wait()
 	t.Logf("peak resident memory %.0f MB", peak)
+	return peak
 }
 
 // TestHugeBatchRefusedCheaply: one signed batch of 4 MB holding 1,398,000

@@ -114,13 +114,13 @@ func BenchmarkStatusUnderLoad(b *testing.B) {
 func BenchmarkIngestUnderLoad(b *testing.B) {
 	p := startLoadProvince(b, 2000)
 	start := time.Now().Add(-2 * time.Hour)
-	body := func(n uint64, deviceID string) []byte {
+	body := func(n uint64, dev loadgen.Device) []byte {
 		recs := make([]healthcode.Record, protocol.MaxBatch)
 		for j := range recs {
 			u, _ := uuid.NewV7()
 			at := start.Add(time.Duration(n)*time.Millisecond + time.Duration(j)*time.Microsecond)
 			recs[j] = healthcode.Record{
-				ID: u.String(), DeviceID: deviceID, Institution: "institution", Gate: "gate", Operator: "operator",
+				ID: u.String(), DeviceID: dev.ID, Institution: dev.Institution, Gate: dev.Gate, Operator: "operator",
 				Time: at, CorrectedTime: at, CodeHash: healthcode.CodeHash(u), ScannedColour: healthcode.Green,
 				EffectiveColour: healthcode.Green, Verdict: healthcode.VerdictPass, Temperature: 365,
 				Disposition: healthcode.DispositionPass, Name: "张*三", IDMasked: "110***********1234", Region: 110000, Lang: "zh",

@@ -31,13 +31,13 @@ import (
 )
 
 // startServe runs the real `hcserver serve` on port 0 and returns its URL.
-func startServe(t *testing.T, data string) (*exec.Cmd, string) {
+func startServe(t testing.TB, data string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd, url, _ := startServeArgs(t, "--data", data)
 	return cmd, url
 }
 
-func enrolOver(t *testing.T, url, token string) (protocol.EnrollReply, ed25519.PrivateKey) {
+func enrolOver(t testing.TB, url, token string) (protocol.EnrollReply, ed25519.PrivateKey) {
 	t.Helper()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	body, _ := json.Marshal(protocol.NewEnrollRequest(token, key, "cli test"))
@@ -54,7 +54,7 @@ func enrolOver(t *testing.T, url, token string) (protocol.EnrollReply, ed25519.P
 	return rep, key
 }
 
-func liveColour(t *testing.T, url string, rep protocol.EnrollReply, key ed25519.PrivateKey, h healthcode.CodeHash) healthcode.Colour {
+func liveColour(t testing.TB, url string, rep protocol.EnrollReply, key ed25519.PrivateKey, h healthcode.CodeHash) healthcode.Colour {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url+protocol.LiveStatusURI(h), nil)
 	protocol.SignRequest(req, nil, rep.DeviceID, key, time.Now())

@@ -26,8 +26,10 @@ import (
 
 // Device is a simulated scanner: its enrolled id and its signing key.
 type Device struct {
-	ID  string             `json:"id"`
-	Key ed25519.PrivateKey `json:"key"`
+	ID          string             `json:"id"`
+	Institution string             `json:"institution"`
+	Gate        string             `json:"gate"`
+	Key         ed25519.PrivateKey `json:"key"`
 }
 
 // Enroll enrols one device per token at server (several at once), as
@@ -87,7 +89,7 @@ func enrollOne(ctx context.Context, client *http.Client, server, token string) (
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &rep) != nil {
 		return Device{}, fmt.Errorf("%d %s", resp.StatusCode, strings.TrimSpace(string(data)))
 	}
-	return Device{ID: rep.DeviceID, Key: key}, nil
+	return Device{ID: rep.DeviceID, Institution: rep.Institution, Gate: rep.Gate, Key: key}, nil
 }
 
 // signedTarget fills t with a request from dev, signed now.
@@ -128,16 +130,16 @@ func LiveChecks(servers []string, devs []Device, hashes []string) vegeta.Targete
 	}
 }
 
-// Batches is a targeter of record uploads: batch n is body(n, device id),
-// sent by the device of request n with its own Idempotency-Key.
-func Batches(servers []string, devs []Device, body func(n uint64, deviceID string) []byte) vegeta.Targeter {
+// Batches is a targeter of record uploads: batch n is body(n, device),
+// sent by that device with its own Idempotency-Key.
+func Batches(servers []string, devs []Device, body func(n uint64, dev Device) []byte) vegeta.Targeter {
 	var n atomic.Uint64
 	return func(t *vegeta.Target) error {
 		i := n.Add(1) - 1
 		server, dev := roundRobin(servers, devs, i)
 		h := http.Header{}
 		h.Set(protocol.HeaderIdempotencyKey, fmt.Sprintf("load-%d", i))
-		return signedTarget(t, http.MethodPost, server+protocol.PathRecords, body(i, dev.ID), h, dev)
+		return signedTarget(t, http.MethodPost, server+protocol.PathRecords, body(i, dev), h, dev)
 	}
 }
 
