@@ -59,6 +59,10 @@ type checkModel struct {
 	step       checkStep
 	finished   bool   // the check is over; the root returns to ready
 	endNotice  string // what the ready screen says about it
+	// leaving: the operator pressed Esc and is asked to confirm that the
+	// person goes without a decision (a record says so).
+	leaving      bool
+	beforeSignIn bool // the code was read before anyone signed in
 }
 
 func newCheck(c *common, id int, ctx context.Context, store RecordStore, stamp func(*healthcode.Record)) checkModel {
@@ -198,6 +202,9 @@ func (m checkModel) saved(msg savedMsg) (checkModel, tea.Cmd) {
 		return m, m.bell()
 	}
 	m.rec, m.step, m.saveErr = msg.rec, stepSaved, nil
+	if m.rec.Abandoned {
+		return m.done(m.c.T("left.saved"))
+	}
 	if m.rec.Verdict == healthcode.VerdictPass && !m.rec.Fever && m.c.set.AutoNext > 0 {
 		id := m.id
 		return m, tea.Tick(m.c.set.AutoNext, func(time.Time) tea.Msg { return autoNextMsg{id} })
@@ -212,8 +219,26 @@ func (m checkModel) done(notice string) (checkModel, tea.Cmd) {
 	return m, nil
 }
 
-// acceptsScan says a new scan may replace this check at once.
-func (m checkModel) acceptsScan() bool { return m.step == stepSaved }
+// passedOn says the person is saved and the screen may move on to the
+// next by itself: a pass (no fever). A stop waits for the operator's Enter.
+func (m checkModel) passedOn() bool {
+	return m.step == stepSaved && m.rec.Verdict == healthcode.VerdictPass && !m.rec.Fever
+}
+
+// abandon saves the record of a person left without a decision: nobody
+// let them through (stop, or invalid for a code that did not verify), no
+// disposition, what was measured so far.
+func (m checkModel) abandon() (checkModel, tea.Cmd) {
+	m.leaving = false
+	m.rec = m.record(healthcode.DispositionNone)
+	m.rec.Abandoned = true
+	if m.rec.Verdict != healthcode.VerdictInvalid {
+		m.rec.Verdict = healthcode.VerdictStop
+	}
+	m.step = stepSaving
+	m.c.log.Info("person left without a decision", "record", m.rec.ID)
+	return m, saveCmd(m.ctx, m.store, m.id, m.rec)
+}
 
 // capturesText says digits typed now belong to the check.
 func (m checkModel) capturesText() bool { return m.step == stepTemperature }
@@ -224,14 +249,24 @@ func (m checkModel) Update(msg tea.Msg) (checkModel, tea.Cmd) {
 		return m, nil
 	}
 	k := m.c.keys
+	if m.leaving {
+		switch {
+		case key.Matches(km, k.Back):
+			m.leaving = false
+		case key.Matches(km, k.Confirm):
+			return m.abandon()
+		}
+		return m, nil
+	}
 	if key.Matches(km, k.Back) {
 		switch m.step {
-		case stepSaving, stepSaved:
+		case stepVerifying, stepSaving, stepSaved:
 		case stepSaveFailed:
-			m.c.log.Warn("record abandoned after a failed save", "record", m.rec.ID)
-			return m.done(m.c.T("abandoned"))
+			m.c.log.Warn("record given up after a failed save", "record", m.rec.ID)
+			return m.done(m.c.T("savefail.givenup"))
 		default:
-			return m.done(m.c.T("cancelled"))
+			m.leaving = true
+			return m, nil
 		}
 	}
 	switch m.step {

@@ -169,10 +169,17 @@ type Settings struct {
 	DeviceID    string
 	Policy      healthcode.Policy
 	AutoNext    time.Duration // a green pass returns to ready after this; 0: wait for a key
-	Bell        bool
-	IdleLock    time.Duration // 0: never lock
-	Lang        string        // "zh" or "en"
-	ClockWarn   time.Duration // say so when the laptop's clock is off by more (default 1 min)
+	// VerdictHold is how long a finished person's verdict stays up at
+	// least before a waiting code replaces it (0: at once).
+	VerdictHold time.Duration
+	// KeyGuard is how long keys are kept from a person who just came on
+	// screen, so that a key meant for the one before does not land on
+	// them (0: no guard).
+	KeyGuard  time.Duration
+	Bell      bool
+	IdleLock  time.Duration // 0: never lock
+	Lang      string        // "zh" or "en"
+	ClockWarn time.Duration // say so when the laptop's clock is off by more (default 1 min)
 	// Location is the institution's time zone: times shown and "today"
 	// (nil: the zone of the clock's times).
 	Location *time.Location

@@ -6,58 +6,132 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// The flow at the gate: a scan arrives, a check starts, it ends, and the
-// code read meanwhile (one, never a queue) comes next.
+// The flow at the gate: every code read becomes one person, handled one
+// at a time, oldest first. A code read while nobody can take it (nobody
+// signed in, the screen locked, a manual entry open, the operator busy
+// with someone) waits in the queue; none is ever dropped without a word.
 
-// endCheck returns to ready, or goes straight to the person whose code
-// was read meanwhile (if it is recent: a code held too long belongs to
-// someone who has likely walked on).
+// maxWaiting bounds the queue; codes beyond it are counted and said on
+// screen (their holders must show them again), never silently lost.
+const maxWaiting = 200
+
+// onScan takes a scan from the camera or the handheld scanner: it starts a
+// check at once when the gate can take it, else it waits its turn.
+func (m *Model) onScan(s Scan) tea.Cmd {
+	m.lastActivity = m.c.now()
+	if m.isKnownScan(s.Text) {
+		m.c.log.Info("scan already on screen or waiting: same person", "source", s.Source)
+		return nil
+	}
+	if m.canStartCheck() && len(m.waiting) == 0 && !m.holding() {
+		return m.startCheck(s)
+	}
+	if len(m.waiting) >= maxWaiting {
+		m.overflow++
+		m.c.log.Warn("scan not kept: too many codes waiting", "waiting", len(m.waiting), "not_kept", m.overflow)
+		return nil
+	}
+	m.waiting = append(m.waiting, s)
+	m.c.log.Info("scan waits its turn", "source", s.Source, "waiting", len(m.waiting), "screen", m.screen, "signed_in", m.operator != "")
+	return m.nextWaiting()
+}
+
+// isKnownScan says the code is on screen now or already waiting: a second
+// read of the same person (a handheld scanner pressed twice, the camera
+// after its cool-down while they still stand there).
+func (m *Model) isKnownScan(text string) bool {
+	if m.inCheck && m.check.manual == nil && m.check.scan.Text == text && !m.check.finished && m.check.step != stepSaved {
+		return true
+	}
+	for _, w := range m.waiting {
+		if w.Text == text {
+			return true
+		}
+	}
+	return false
+}
+
+// canStartCheck says the screen may turn to a new person now: someone is
+// signed in, no form is open, and nobody is being checked (or the last
+// person is saved).
+func (m *Model) canStartCheck() bool {
+	switch {
+	case m.operator == "":
+		return false
+	case m.screen == screenLocked || m.screen == screenSignIn || m.screen == screenSummary || m.screen == screenManual:
+		return false
+	case m.inCheck && !m.check.passedOn():
+		return false
+	}
+	return true
+}
+
+// holding says the finished person's verdict must stay up a little longer.
+func (m *Model) holding() bool { return time.Now().Before(m.nextAt) }
+
+// nextWaiting starts the oldest waiting code when the gate can take it;
+// while the finished verdict must stay up, it asks to be called again
+// when it may go.
+func (m *Model) nextWaiting() tea.Cmd {
+	if len(m.waiting) == 0 || !m.canStartCheck() {
+		return nil
+	}
+	if d := time.Until(m.nextAt); d > 0 {
+		if m.holdArmed {
+			return nil
+		}
+		m.holdArmed = true
+		return tea.Tick(d, func(time.Time) tea.Msg { return holdOverMsg{} })
+	}
+	s := m.waiting[0]
+	m.waiting = m.waiting[1:]
+	return m.startCheck(s)
+}
+
+// holdOverMsg: the finished verdict has been up long enough.
+type holdOverMsg struct{}
+
+// guardOverMsg: keys reach the person on screen again.
+type guardOverMsg struct{ check int }
+
+// endCheck returns to ready, or goes on to the oldest waiting code.
 func (m *Model) endCheck(notice string) tea.Cmd {
 	m.inCheck = false
 	m.screen, m.notice = screenReady, notice
-	if p := m.pending; p != nil {
-		m.pending = nil
-		if m.c.now().Sub(p.At) < heldScanMaxAge {
-			return m.startCheck(*p)
-		}
-	}
-	return nil
-}
-
-// heldScanMaxAge is how long a code read while the operator was busy stays good.
-const heldScanMaxAge = 30 * time.Second
-
-// onScan takes a scan from the camera or the handheld scanner. A scan is
-// taken at once when the gate is ready or the last person is saved; while
-// a verdict is being computed or saved the newest scan waits (one, never a
-// queue); while the operator is busy with a person it is refused.
-func (m *Model) onScan(s Scan) tea.Cmd {
-	m.lastActivity = m.c.now()
-	switch {
-	case m.operator == "" || m.screen == screenLocked || m.screen == screenSignIn || m.screen == screenSummary:
-		m.c.log.Info("scan ignored: nobody signed in", "source", s.Source)
-		return nil
-	case m.inCheck && (m.check.step == stepVerifying || m.check.step == stepSaving):
-		m.pending = &s
-		return nil
-	case m.inCheck && !m.check.acceptsScan():
-		// The next person is here while the operator finishes this one:
-		// keep the newest code (one, never a queue) and show it next.
-		m.pending = &s
-		m.check.notice = m.c.T("busy")
-		m.c.log.Info("scan held: operator busy with a person", "step", m.check.step)
-		return nil
-	case m.screen == screenManual:
-		m.c.log.Info("scan ignored: manual entry open")
-		return nil
-	}
-	return m.startCheck(s)
+	return m.nextWaiting()
 }
 
 func (m *Model) startCheck(s Scan) tea.Cmd {
 	m.checkN++
 	m.check = newCheck(m.c, m.checkN, m.ctx, m.deps.Store, m.stamp)
 	m.check.scan = s
+	m.check.beforeSignIn = !m.shift.start.IsZero() && s.At.Before(m.shift.start)
 	m.inCheck, m.screen, m.notice, m.showHelp, m.quitArmed = true, screenCheck, "", false, false
-	return verifyCmd(m.ctx, m.deps.Verify, m.checkN, s.Text, m.c.clock)
+	return tea.Batch(m.guard(), verifyCmd(m.ctx, m.deps.Verify, m.checkN, s.Text, m.c.clock))
+}
+
+// guard keeps keys from the person who just came on screen for
+// Settings.KeyGuard: a key pressed for the one before lands nowhere.
+func (m *Model) guard() tea.Cmd {
+	g := m.c.set.KeyGuard
+	if g <= 0 {
+		m.guardUntil = time.Time{}
+		return nil
+	}
+	m.guardUntil = time.Now().Add(g)
+	id := m.checkN
+	return tea.Tick(g, func(time.Time) tea.Msg { return guardOverMsg{id} })
+}
+
+// guarded says a key now would reach a person who came on screen too
+// recently to be the one it was meant for.
+func (m *Model) guarded() bool {
+	return m.screen == screenCheck && time.Now().Before(m.guardUntil)
+}
+
+// finished is told that the person on screen is saved: the verdict stays
+// up for Settings.VerdictHold before a waiting code may replace it.
+func (m *Model) finished() {
+	m.nextAt = time.Now().Add(m.c.set.VerdictHold)
+	m.holdArmed = false
 }

@@ -56,10 +56,17 @@ type Model struct {
 	check   checkModel
 	checkN  int
 	inCheck bool
-	pending *Scan // at most one scan waits while a check is verified or saved: never a queue
 	manual  manualModel
-	records recordsModel
-	syncv   syncModel
+
+	// The people waiting: codes read and not handled yet, oldest first
+	// (gate.go), and when the screen may move on.
+	waiting    []Scan
+	overflow   int       // codes beyond maxWaiting, said on screen
+	nextAt     time.Time // the finished verdict stays up until then
+	holdArmed  bool      // a holdOverMsg is on its way
+	guardUntil time.Time // keys before then do not reach the person on screen
+	records    recordsModel
+	syncv      syncModel
 
 	footerMemo   footerCache
 	wedge        wedge
@@ -152,7 +159,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.deps.Camera == nil {
 			return m, cmd
 		}
+		m.cam = m.deps.Camera.Status()
 		return m, tea.Batch(cmd, waitForScan(m.deps.Camera.Scans()))
+	case holdOverMsg:
+		m.holdArmed = false
+		return m, m.nextWaiting()
+	case guardOverMsg:
+		return m, nil // redraw: the step's prompt shows
+	case camStatusMsg:
+		if m.deps.Camera != nil {
+			m.cam = m.deps.Camera.Status()
+		}
+		return m, nil
 	case scanFeedClosedMsg:
 		m.scansEnd = true
 		return m, nil
@@ -184,17 +202,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, cmd
 		}
 		m.shift.tally.Add(&msg.rec)
-		m.c.log.Info("record saved", "record", msg.rec.ID, "seq", msg.rec.Seq, "verdict", msg.rec.Verdict, "disposition", msg.rec.Disposition)
-		cmds := []tea.Cmd{cmd, loadStats(m.deps.Store, m.c.now())}
-		// After a pass the next person comes at once; after a stop the
-		// operator acknowledges "saved" first (Enter), so that a key meant
-		// for this person never lands on the next.
-		if m.pending != nil && msg.rec.Verdict == healthcode.VerdictPass && !msg.rec.Fever {
-			s := *m.pending
-			m.pending = nil
-			cmds = append(cmds, m.startCheck(s))
-		}
-		return m, tea.Batch(cmds...)
+		m.c.log.Info("record saved", "record", msg.rec.ID, "seq", msg.rec.Seq, "verdict", msg.rec.Verdict,
+			"disposition", msg.rec.Disposition, "abandoned", msg.rec.Abandoned, "repeat_of", msg.rec.RepeatOf)
+		m.finished()
+		// After a pass the next person comes once the verdict has been up
+		// for a moment; after a stop the operator acknowledges "saved"
+		// first (Enter), so that a key meant for this person never lands
+		// on the next.
+		return m, tea.Batch(cmd, loadStats(m.deps.Store, m.c.now()), m.settle(), m.nextWaiting())
 	case autoNextMsg:
 		if m.inCheck && msg.check == m.check.id && m.check.step == stepSaved {
 			return m, m.endCheck("")

@@ -57,6 +57,10 @@ func (m *Model) route(k tea.KeyMsg) tea.Cmd {
 		return tea.Batch(cmds...)
 	}
 	keys := m.c.keys
+	if m.guarded() {
+		m.c.log.Info("key not applied: the screen has just turned to the next person", "key", k.String())
+		return nil
+	}
 	if m.showHelp {
 		m.showHelp = false
 		return nil

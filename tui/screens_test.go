@@ -193,6 +193,20 @@ var screenCases = []struct {
 		r.keys("enter")
 		r.waitText("savefail")
 	}},
+	{"leave_confirm", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.green(r.t))
+		r.waitText("temp.ask")
+		r.keys("esc")
+		r.waitText(map[string]string{"zh": "不作决定就让此人离开", "en": "Let this person go"}[r.lang])
+	}},
+	{"waiting", nil, func(r *screenRun) {
+		r.signIn()
+		r.scan(r.w.green(r.t))
+		r.waitText("temp.ask")
+		r.scan(r.w.forged(r.t))
+		r.waitText(map[string]string{"zh": "等候核验", "en": "more codes waiting"}[r.lang])
+	}},
 	{"manual_form", nil, func(r *screenRun) {
 		r.signIn()
 		r.keys("m")

@@ -13,13 +13,17 @@ func (m *Model) signedIn(msg signedInMsg) tea.Cmd {
 		m.shift = shift{operator: msg.operator, start: now}
 	}
 	m.operator, m.screen, m.lastActivity, m.notice = msg.operator, screenReady, now, ""
-	m.c.log.Info("operator signed in", "operator", msg.operator, "unlock", msg.unlock)
+	m.c.log.Info("operator signed in", "operator", msg.operator, "unlock", msg.unlock, "waiting", len(m.waiting))
+	cmds := []tea.Cmd{m.nextWaiting()}
 	if f := m.deps.OnSignIn; f != nil {
 		op := msg.operator
-		return func() tea.Msg { f(op); return nil }
+		cmds = append(cmds, func() tea.Msg { f(op); return camStatusMsg{} })
 	}
-	return nil
+	return tea.Batch(cmds...)
 }
+
+// camStatusMsg asks for the camera's state again (it may just have started).
+type camStatusMsg struct{}
 
 // settle acts on what a screen decided in its Update (a check ended, a
 // form was sent, a view was left), at once, so that the next key already
@@ -47,6 +51,7 @@ func (m *Model) settle() tea.Cmd {
 	case m.manual.cancelled:
 		m.manual.cancelled = false
 		m.screen = screenReady
+		return m.nextWaiting()
 	case m.records.back:
 		m.records.back = false
 		m.screen = screenReady

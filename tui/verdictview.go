@@ -97,8 +97,11 @@ func (m checkModel) details() []string {
 		}
 		return m.withTemp(out)
 	}
+	if m.beforeSignIn {
+		out = append(out, s.Warn.Render(c.T("seen.before", m.scan.At.In(c.now().Location()).Format("15:04:05"))))
+	}
 	if m.step == stepVerifying {
-		return []string{c.T("verifying")}
+		return append(out, c.T("verifying"))
 	}
 	res := m.v.Result
 	if res.Claims.Name != "" {
@@ -151,6 +154,9 @@ func (m checkModel) withTemp(out []string) []string {
 // stepLines show what the operator does now.
 func (m checkModel) stepLines(width int) []string {
 	c, s := m.c, m.c.styles
+	if m.leaving {
+		return []string{s.Warn.Render(c.T("leave.ask"))}
+	}
 	var out []string
 	switch m.step {
 	case stepTemperature:
@@ -215,18 +221,29 @@ func (m checkModel) picker(width int) []string {
 	return lines
 }
 
-// View draws the whole check into width×height.
-func (m checkModel) View(width, height int) string {
+// View draws the whole check into width×height. While keys are kept from
+// the person (hold), the step's prompt is not shown yet: it appears when
+// keys reach them.
+func (m checkModel) View(width, height int, hold bool) string {
 	roomy := height >= 18 && width >= 56
 	band := m.band(width, roomy)
 	details := m.details()
 	steps := m.stepLines(width)
+	if hold && m.step != stepVerifying {
+		steps = []string{m.c.styles.Faint.Render("…")}
+	}
+	for i := range details {
+		details[i] = wrapLines(details[i], width)
+	}
+	for i := range steps {
+		steps[i] = wrapLines(steps[i], width)
+	}
 	body := band + "\n" + strings.Join(details, "\n")
 	if len(steps) > 0 {
 		body += "\n\n" + strings.Join(steps, "\n")
 	}
 	if roomy && lipgloss.Height(body) > height {
-		return m.View(width, 0) // too tall with the big letters: drop them
+		return m.View(width, 0, hold) // too tall with the big letters: drop them
 	}
 	return body
 }

@@ -35,10 +35,26 @@ func (m *Model) View() string {
 		b.WriteString(fit(bar, c.width, barH))
 		b.WriteByte('\n')
 	}
-	b.WriteString(fit(body, c.width, bodyH))
+	b.WriteString(fit(wrapLines(body, c.width), c.width, bodyH))
 	b.WriteByte('\n')
 	b.WriteString(fit(footer, c.width, 1))
 	return b.String()
+}
+
+// wrapLines breaks every line wider than w cells at word boundaries (a
+// word longer than a line, and CJK text, where it must), so that a
+// sentence on a narrow terminal goes on the next line instead of being cut.
+func wrapLines(s string, w int) string {
+	if w < 1 || lipgloss.Width(s) <= w {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if lipgloss.Width(l) > w {
+			lines[i] = ansi.Wrap(l, w, "")
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // fit cuts or pads s to exactly h lines of at most w cells.
@@ -58,7 +74,15 @@ func fit(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
+// body is the screen in front, with what waits behind it underneath.
 func (m *Model) body(h int) string {
+	if n := m.waitingLines(); n > 0 && m.screen != screenRecords && m.screen != screenSync {
+		return m.withWaiting(fit(m.screenBody(max(1, h-n)), m.c.width, max(1, h-n)))
+	}
+	return m.screenBody(h)
+}
+
+func (m *Model) screenBody(h int) string {
 	c := m.c
 	switch m.screen {
 	case screenSignIn, screenLocked:
@@ -66,7 +90,7 @@ func (m *Model) body(h int) string {
 	case screenSummary:
 		return summaryView(c, m.shift, m.shiftEnd, m.stats.Pending, c.width, h)
 	case screenCheck:
-		return m.check.View(c.width, h)
+		return m.check.View(c.width, h, m.guarded())
 	case screenManual:
 		return m.manual.View(c.width, h)
 	case screenRecords:
@@ -75,6 +99,35 @@ func (m *Model) body(h int) string {
 		return m.syncv.View(c.width, h, m.sync, m.deps.Sync != nil, m.stats)
 	}
 	return m.readyView(h)
+}
+
+// waitingLines is how many lines withWaiting adds.
+func (m *Model) waitingLines() int {
+	n := 0
+	if len(m.waiting) > 0 {
+		n++
+	}
+	if m.overflow > 0 {
+		n++
+	}
+	return n
+}
+
+// withWaiting adds what waits behind the screen: the codes read and not
+// yet checked, and those that could not be kept.
+func (m *Model) withWaiting(body string) string {
+	c, s := m.c, m.c.styles
+	if len(m.waiting) > 0 {
+		key := "waiting.more"
+		if m.operator == "" {
+			key = "waiting.signin"
+		}
+		body += "\n" + s.Warn.Render(c.T(key, len(m.waiting)))
+	}
+	if m.overflow > 0 {
+		body += "\n" + s.Error.Render(c.T("waiting.lost", m.overflow))
+	}
+	return body
 }
 
 func (m *Model) previewSize() (int, int) {
@@ -146,6 +199,9 @@ func (m *Model) bindings() []key.Binding {
 	case screenSync:
 		return []key.Binding{k.SyncNow, k.Back, k.Lang, k.Help}
 	case screenCheck:
+		if m.check.leaving {
+			return []key.Binding{k.Confirm, k.Back}
+		}
 		switch m.check.step {
 		case stepTemperature:
 			return []key.Binding{k.Digits, k.Confirm, k.Back, k.Lang, k.Help}
@@ -162,7 +218,7 @@ func (m *Model) bindings() []key.Binding {
 }
 
 func (m *Model) footer() string {
-	k := footerKey{m.screen, m.check.step, m.c.lang, m.c.width}
+	k := footerKey{m.screen, m.check.step, m.check.leaving, m.c.lang, m.c.width}
 	if m.footerMemo.ok && m.footerMemo.key == k {
 		return m.footerMemo.text
 	}
@@ -176,10 +232,11 @@ func (m *Model) footer() string {
 // footerKey is what the footer depends on; the idle screen redraws every
 // second, the footer need not be rebuilt each time.
 type footerKey struct {
-	screen screen
-	step   checkStep
-	lang   string
-	width  int
+	screen  screen
+	step    checkStep
+	leaving bool
+	lang    string
+	width   int
 }
 
 type footerCache struct {

@@ -37,16 +37,19 @@ type GateConfig struct {
 	FeverThreshold  float64  `toml:"fever_threshold"`
 	StaleAfter      Duration `toml:"stale_after"`
 	AutoNext        Duration `toml:"auto_next"`
+	VerdictHold     Duration `toml:"verdict_hold"`
+	KeyGuard        Duration `toml:"key_guard"`
 	Bell            bool     `toml:"bell"`
 	TimeZone        string   `toml:"time_zone"`
 }
 
 type CameraConfig struct {
-	Source   string   `toml:"source"`
-	Width    int      `toml:"width"`
-	Height   int      `toml:"height"`
-	FPS      int      `toml:"fps"`
-	Cooldown Duration `toml:"cooldown"`
+	Source       string   `toml:"source"`
+	Width        int      `toml:"width"`
+	Height       int      `toml:"height"`
+	FPS          float64  `toml:"fps"`
+	ImageSeconds float64  `toml:"image_seconds"`
+	Cooldown     Duration `toml:"cooldown"`
 }
 
 type ServerConfig struct {
@@ -83,8 +86,9 @@ func DefaultConfig() Config {
 		Gate: GateConfig{
 			Institution: "", Name: "gate", TakeTemperature: true, FeverThreshold: 37.3,
 			StaleAfter: Duration{24 * time.Hour}, AutoNext: Duration{2 * time.Second}, Bell: true,
+			VerdictHold: Duration{time.Second}, KeyGuard: Duration{300 * time.Millisecond},
 		},
-		Camera: CameraConfig{Source: "0", Width: 1280, Height: 720, FPS: 30, Cooldown: Duration{5 * time.Second}},
+		Camera: CameraConfig{Source: "0", Width: 1280, Height: 720, FPS: 30, ImageSeconds: 3, Cooldown: Duration{5 * time.Second}},
 		Server: ServerConfig{SyncInterval: Duration{30 * time.Second}, OnlineCheck: Duration{800 * time.Millisecond}},
 		UI:     UIConfig{Language: "zh", IdleLock: Duration{10 * time.Minute}},
 	}
@@ -200,8 +204,16 @@ func (c *Config) check() error {
 		return bad("gate.auto_next", "must be between 0s and 1m")
 	case strings.TrimSpace(c.Camera.Source) == "":
 		return bad("camera.source", "empty: give a webcam number (0), a video file, an image folder or a URL")
-	case c.Camera.Width < 0 || c.Camera.Height < 0 || c.Camera.FPS < 0 || c.Camera.FPS > 240:
-		return bad("camera.fps", "width, height and fps must be positive (fps ≤ 240)")
+	case c.Gate.VerdictHold.Duration < 0 || c.Gate.VerdictHold.Duration > 10*time.Second:
+		return bad("gate.verdict_hold", "must be between 0s and 10s")
+	case c.Gate.KeyGuard.Duration < 0 || c.Gate.KeyGuard.Duration > 2*time.Second:
+		return bad("gate.key_guard", "must be between 0s (off) and 2s")
+	case c.Camera.Width < 0 || c.Camera.Height < 0:
+		return bad("camera.width", "width and height must not be negative")
+	case c.Camera.FPS < 0 || c.Camera.FPS > 240:
+		return bad("camera.fps", "%g: must be between 0 (the camera's own rate) and 240; a decimal such as 7.5 is fine", c.Camera.FPS)
+	case c.Camera.ImageSeconds < 0.1 || c.Camera.ImageSeconds > 600:
+		return bad("camera.image_seconds", "%g: how long each image of a folder is shown, between 0.1 and 600 seconds", c.Camera.ImageSeconds)
 	case c.Camera.Cooldown.Duration < 0:
 		return bad("camera.cooldown", "must not be negative")
 	case c.Server.URL != "" && !strings.HasPrefix(c.Server.URL, "http://") && !strings.HasPrefix(c.Server.URL, "https://"):

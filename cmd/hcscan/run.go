@@ -278,6 +278,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 
 	set := tui.Settings{
 		Institution: cfg.Gate.Institution, Gate: cfg.Gate.Name, Policy: policy, AutoNext: cfg.Gate.AutoNext.Duration,
+		VerdictHold: cfg.Gate.VerdictHold.Duration, KeyGuard: cfg.Gate.KeyGuard.Duration,
 		Bell: cfg.Gate.Bell, IdleLock: cfg.UI.IdleLock.Duration, Lang: cfg.UI.Language, Banner: sc.banner,
 		Location: loc,
 	}
@@ -310,8 +311,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 			log.Error("camera", "source", cfg.Camera.Source, "err", err)
 			return nil, err
 		}
-		cam, err := camera.Open(ctx, src, camera.Options{Width: cfg.Camera.Width, Height: cfg.Camera.Height, FPS: float64(cfg.Camera.FPS),
-			Cooldown: cfg.Camera.Cooldown.Duration, Logger: log})
+		cam, err := camera.Open(ctx, src, cameraOptions(cfg.Camera, src, log))
 		if err != nil {
 			log.Error("camera", "source", cfg.Camera.Source, "err", err)
 		}
@@ -319,7 +319,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 	}
 	var cam *screenwire.Camera
 	var onSignIn func(string)
-	if sc.camAfterSignIn {
+	if sc.camAfterSignIn || startsAtSignIn(cfg.Camera.Source) {
 		var start func()
 		cam, start = screenwire.NewDelayedCamera(openCam)
 		onSignIn = func(string) { go start() }
@@ -332,6 +332,26 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 		Clock: clk, ClockEvents: clk.Watch(ctx, time.Second)}
 	m = tui.New(ctx, deps, set)
 	return m, func() { stopSync(); cam.Close() }, nil
+}
+
+// startsAtSignIn says the camera source is one that plays rather than
+// watches (a video file, an image folder or file, a stream URL): it starts
+// when an operator signs in, so nothing plays to an empty screen. A webcam
+// starts at once; what it reads before sign-in waits in the screen's queue.
+func startsAtSignIn(source string) bool {
+	src, err := camera.ParseSource(source)
+	return err == nil && src.Kind != camera.Webcam
+}
+
+// cameraOptions are the camera's options from the configuration: a folder
+// of images (or one image) is shown one image every camera.image_seconds,
+// about the time a person stands at the gate.
+func cameraOptions(cc CameraConfig, src camera.Source, log *slog.Logger) camera.Options {
+	o := camera.Options{Width: cc.Width, Height: cc.Height, FPS: cc.FPS, Cooldown: cc.Cooldown.Duration, Logger: log}
+	if src.Kind == camera.Folder || src.Kind == camera.ImageFile {
+		o.FPS = 1 / cc.ImageSeconds
+	}
+	return o
 }
 
 // readTrustList reads a signed trust list given with --trust and checks it

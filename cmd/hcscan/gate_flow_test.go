@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"hcscan/healthcode"
+	"hcscan/internal/qrimage"
+	"hcscan/tui"
+)
+
+// The gate never loses a person: these tests drive the real screen
+// (buildScreen, as hcscan run wires it) with the default configuration
+// (key guard, verdict hold), a real enrolled scanner and province, codes
+// from a handheld scanner typed as keys or a folder camera, and read the
+// data file back.
+
+// gateWorld is the demo's province and an enrolled scanner, for one test.
+func gateWorld(t *testing.T, ctx context.Context) *demoWorld {
+	t.Helper()
+	w, err := buildDemo(ctx, demoOptions{Dir: t.TempDir(), HCServer: filepath.Join(binaries(t), "hcserver"),
+		Log: slog.New(slog.DiscardHandler), Pace: demoPacing{FPS: 4, FramesPerPerson: 1, GapFrames: 1, LeadFrames: 1}})
+	t.Cleanup(w.Close)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// gateConfig is the default configuration, in English, with the camera on
+// source (a missing path: no camera).
+func gateConfig(t *testing.T, source string) Config {
+	cfg := DefaultConfig()
+	if source == "" {
+		source = filepath.Join(t.TempDir(), "no-camera")
+	}
+	cfg.Camera.Source = source
+	cfg.UI.Language = "en"
+	return cfg
+}
+
+// people issues n green codes with distinct names; it returns the codes
+// and their masked names.
+func people(t *testing.T, ctx context.Context, w *demoWorld, n int) (codes, masked []string) {
+	t.Helper()
+	surnames := []rune("赵钱孙李周吴郑王冯陈褚卫")
+	for i := range n {
+		name := string(surnames[i]) + "小" + string(rune('一'+i))
+		codes = append(codes, issueCode(t, ctx, w, "green", name, fmt.Sprintf("1101082000010%05d", i)))
+		masked = append(masked, healthcode.MaskName(name))
+	}
+	return codes, masked
+}
+
+const (
+	askTemp  = "Type the temperature"
+	savedMsg = "✔ saved"
+)
+
+// Codes read before anyone signed in (a handheld scanner used on the
+// sign-in screen) wait, are said on screen, and each ends as a record
+// after sign-in, in the order they were read.
+func TestCodesReadBeforeSignInAllEndAsRecords(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := gateWorld(t, ctx)
+	codes, names := people(t, ctx, w, 3)
+	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, ""), dataPath: w.DataPath}, 100, 30)
+	f.wait("Operator sign-in")
+	for _, c := range codes {
+		f.typeText(c)
+		f.enter()
+	}
+	f.wait("3 codes read: they are checked one by one after sign-in")
+	f.signIn(w.Operator, w.PIN)
+	for _, name := range names {
+		f.wait("code read before sign-in")
+		f.wait(name)
+		f.wait(askTemp)
+		f.typeText("36.5")
+		f.enter()
+		f.wait(savedMsg)
+	}
+	recs := f.records()
+	f.quit()
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	for i, r := range recs {
+		if r.Name != names[i] || r.Verdict != healthcode.VerdictPass || r.Temperature != 365 || r.Operator != w.Operator {
+			t.Errorf("record %d: %s %v %v by %q; want %s pass 36.5 by %s", i, r.Name, r.Verdict, r.Temperature, r.Operator, names[i], w.Operator)
+		}
+	}
+}
+
+// A folder camera starts when the operator signs in and plays faster than
+// the operator works: every code waits its turn and ends as a record.
+func TestFolderCameraPlaysAfterSignInAndLosesNobody(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := gateWorld(t, ctx)
+	codes, names := people(t, ctx, w, 4)
+	dir := t.TempDir()
+	for i, c := range codes {
+		if err := qrimage.WritePNG(filepath.Join(dir, fmt.Sprintf("%02d.png", i)), c, 4); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := gateConfig(t, dir)
+	cfg.Camera.ImageSeconds = 0.3 // a person every 0.3 s: faster than anyone can check them
+	f := startFlow(t, ctx, screenConfig{cfg: cfg, dataPath: w.DataPath}, 100, 30)
+	f.wait("Operator sign-in")
+	time.Sleep(2 * time.Second) // a folder played before sign-in would be over by now
+	f.signIn(w.Operator, w.PIN)
+	for _, name := range names {
+		f.wait(name)
+		f.wait(askTemp)
+		f.typeText("36.6")
+		f.enter()
+		f.wait(savedMsg)
+	}
+	f.wait("video ended")
+	recs := f.records()
+	f.quit()
+	if len(recs) != len(names) {
+		t.Fatalf("%d records, want %d", len(recs), len(names))
+	}
+	for i, r := range recs {
+		if r.Name != names[i] || r.Temperature != 366 {
+			t.Errorf("record %d: %s %v, want %s 36.6", i, r.Name, r.Temperature, names[i])
+		}
+	}
+}
+
+// Esc does not drop a person: it asks, Esc goes back to them, and Enter
+// then leaves a record "left without a decision" with who and when.
+func TestEscThenConfirmLeavesAnAbandonedRecord(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := gateWorld(t, ctx)
+	codes, names := people(t, ctx, w, 2)
+	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, ""), dataPath: w.DataPath}, 100, 30)
+	f.wait("Operator sign-in")
+	f.signIn(w.Operator, w.PIN)
+	f.wait("Ready")
+
+	// Esc, then Esc: back to the person, who is then checked as usual.
+	f.typeText(codes[0])
+	f.enter()
+	f.wait(askTemp)
+	f.esc()
+	f.wait("Let this person go without a decision?")
+	f.esc()
+	f.wait(askTemp)
+	f.typeText("36.4")
+	f.enter()
+	f.wait(savedMsg)
+
+	// Esc, then Enter: recorded as left without a decision.
+	time.Sleep(1200 * time.Millisecond)
+	f.typeText(codes[1])
+	f.enter()
+	f.wait(names[1])
+	f.wait(askTemp)
+	before := time.Now()
+	f.esc()
+	f.wait("Let this person go without a decision?")
+	f.enter()
+	f.wait("recorded: left without a decision")
+	recs := f.records()
+	f.quit()
+	if len(recs) != 2 {
+		t.Fatalf("%d records, want 2", len(recs))
+	}
+	if r := recs[0]; r.Name != names[0] || r.Abandoned || r.Verdict != healthcode.VerdictPass || r.Temperature != 364 {
+		t.Errorf("first person: %+v; want a pass at 36.4", r)
+	}
+	r := recs[1]
+	if r.Name != names[1] || !r.Abandoned || r.Verdict != healthcode.VerdictStop || r.Disposition != healthcode.DispositionNone ||
+		r.Operator != w.Operator || r.Time.Before(before.Add(-time.Second)) || r.DeviceID == "" {
+		t.Errorf("left person: %+v; want abandoned, stop, no disposition, operator %s, time of the decision", r, w.Operator)
+	}
+}
+
+// The next waiting person's verdict screen appears only after the finished
+// one has been up for the hold, and an Enter typed 100 ms after the screen
+// turned to the next person (meant for the one before) is not applied to
+// them, though the thermometer had typed their reading in.
+func TestEnterRightAfterTheScreenMovesOnIsNotApplied(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := gateWorld(t, ctx)
+	codes, names := people(t, ctx, w, 2)
+	therm := func(tui.Scan, bool) (healthcode.Temperature, bool) { return 366, true }
+	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, ""), dataPath: w.DataPath, therm: therm}, 100, 30)
+	f.wait("Operator sign-in")
+	f.signIn(w.Operator, w.PIN)
+	f.wait("Ready")
+	f.typeText(codes[0])
+	f.enter()
+	f.typeText(codes[1])
+	f.enter()
+	f.wait(names[0])
+	f.wait("1 more codes waiting")
+	f.wait(askTemp)
+	f.enter() // confirms the thermometer's 36.6 for the first person
+	f.wait(savedMsg)
+	saved := time.Now()
+	f.wait(names[1])
+	if held := time.Since(saved); held < 800*time.Millisecond {
+		t.Errorf("the next person replaced the finished verdict after %v; want it up for about 1 s", held)
+	}
+	time.Sleep(100 * time.Millisecond)
+	f.enter() // meant for the first person
+	f.wait(askTemp)
+	time.Sleep(500 * time.Millisecond)
+	if recs := f.records(); len(recs) != 1 {
+		t.Fatalf("the Enter typed 100 ms after the screen turned was applied: %d records", len(recs))
+	}
+	f.enter()
+	f.wait(savedMsg)
+	recs := f.records()
+	f.quit()
+	if len(recs) != 2 || recs[1].Name != names[1] || recs[1].Temperature != 366 || !recs[1].Time.After(recs[0].Time) {
+		t.Fatalf("records %+v", recs)
+	}
+	if !strings.Contains(recs[0].Name, strings.Split(names[0], "*")[0]) {
+		t.Fatalf("first record %+v", recs[0])
+	}
+}
