@@ -80,6 +80,13 @@ func (f *flow) typeText(s string)     { f.tm.Type(s) }
 func (f *flow) key(k tea.KeyType)     { f.tm.Send(tea.KeyMsg{Type: k}) }
 func (f *flow) signIn(op, pin string) { f.typeText(op); f.enter(); f.typeText(pin); f.enter() }
 
+// scanGun is a handheld scanner reading code: its keys come faster than
+// the terminal is read, so they arrive together, then its Enter.
+func (f *flow) scanGun(code string) {
+	f.tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(code)})
+	f.enter()
+}
+
 // quit ends the program and what buildScreen started.
 func (f *flow) quit() {
 	f.t.Helper()

@@ -73,8 +73,7 @@ func TestCodesReadBeforeSignInAllEndAsRecords(t *testing.T) {
 	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, ""), dataPath: w.DataPath}, 100, 30)
 	f.wait("Operator sign-in")
 	for _, c := range codes {
-		f.typeText(c)
-		f.enter()
+		f.scanGun(c)
 	}
 	f.wait("3 codes read: they are checked one by one after sign-in")
 	f.signIn(w.Operator, w.PIN)
@@ -150,8 +149,7 @@ func TestEscThenConfirmLeavesAnAbandonedRecord(t *testing.T) {
 	f.wait("Ready")
 
 	// Esc, then Esc: back to the person, who is then checked as usual.
-	f.typeText(codes[0])
-	f.enter()
+	f.scanGun(codes[0])
 	f.wait(askTemp)
 	f.esc()
 	f.wait("Let this person go without a decision?")
@@ -163,8 +161,7 @@ func TestEscThenConfirmLeavesAnAbandonedRecord(t *testing.T) {
 
 	// Esc, then Enter: recorded as left without a decision.
 	time.Sleep(1200 * time.Millisecond)
-	f.typeText(codes[1])
-	f.enter()
+	f.scanGun(codes[1])
 	f.wait(names[1])
 	f.wait(askTemp)
 	before := time.Now()
@@ -201,10 +198,8 @@ func TestEnterRightAfterTheScreenMovesOnIsNotApplied(t *testing.T) {
 	f.wait("Operator sign-in")
 	f.signIn(w.Operator, w.PIN)
 	f.wait("Ready")
-	f.typeText(codes[0])
-	f.enter()
-	f.typeText(codes[1])
-	f.enter()
+	f.scanGun(codes[0])
+	f.scanGun(codes[1])
 	f.wait(names[0])
 	f.wait("1 more codes waiting")
 	f.wait(askTemp)

@@ -37,8 +37,7 @@ func TestRecordsReachTheServerAtOnceAndAfterARestart(t *testing.T) {
 
 	person := func(name, id string) {
 		t.Helper()
-		f.typeText(issueCode(t, ctx, w, "green", name, id))
-		f.enter()
+		f.scanGun(issueCode(t, ctx, w, "green", name, id))
 		f.wait("Type the temperature")
 		f.typeText("36.5")
 		f.enter()
