@@ -100,4 +100,22 @@
 // batch is one transaction: either every stored/duplicate answer is
 // durable or the request fails (503 with Retry-After) and the client
 // retries.
+//
+// Each record carries the laptop's clock (time) and the time the verdict
+// used (corrected_time: the province's time carried by the scanner's
+// monotonic clock since its last sync), with time_source ("province",
+// "device", "device_behind") and clock_jump_ns when the laptop's clock had
+// been moved. The server, the portal and close contacts go by
+// corrected_time (healthcode.Record.When).
+//
+// # Alert acknowledgements: POST /v1/alerts/ack
+//
+// Body AlertAckBatch with 1..MaxAlertAcks AlertAcks (record id, operator,
+// the scanner's trusted time): an operator at the gate has seen the alert
+// on one of the device's records (a provisional pass whose code is now red
+// or yellow). The reply AlertAckReply answers each in order:
+// "acknowledged" (kept; the first acknowledgement stays, a repeat changes
+// nothing) or "unknown" (the device has no alert on that record). Either
+// way the scanner need not send it again. A bad record id, an empty or
+// over-long operator name or an unknown field refuses the batch (400).
 package protocol

@@ -122,6 +122,10 @@ type Alert struct {
 	Colour   healthcode.Colour   `json:"colour"`
 	Raised   time.Time           `json:"raised"`
 	Name     string              `json:"name_masked"`
+	// Acked is when an operator at the gate acknowledged it on the
+	// scanner (its trusted time), AckedBy who; zero: not yet.
+	Acked   time.Time `json:"acked,omitzero"`
+	AckedBy string    `json:"acked_by,omitempty"`
 }
 
 // RecordStore keeps the records scanners upload and the alerts raised on them.
@@ -151,4 +155,9 @@ type RecordStore interface {
 	GateWindow(ctx context.Context, institution, gate string, from, to time.Time) ([]StoredRecord, error)
 	// Alerts lists an institution's flagged records, newest first.
 	Alerts(ctx context.Context, institution string) ([]Alert, error)
+	// AckAlerts marks dev's alerts as acknowledged at the gate, one
+	// result per acknowledgement: kept (the first acknowledgement stays;
+	// a repeat changes nothing), or unknown when dev has no alert on that
+	// record.
+	AckAlerts(ctx context.Context, dev Device, acks []protocol.AlertAck, now time.Time) ([]protocol.AlertAckResult, error)
 }

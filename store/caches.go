@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -169,37 +168,6 @@ func (s *Store) applyStatus(entries []healthcode.StatusEntry, seq uint64, fetche
 	return alerts, nil
 }
 
-// alertProvisional raises an alert for each provisional pass of the code
-// that was checked after the code had already turned e.Colour.
-func (s *Store) alertProvisional(tx *bolt.Tx, e healthcode.StatusEntry) ([]Alert, error) {
-	var keys [][]byte
-	c := tx.Bucket(bProvisional).Cursor()
-	for k, _ := c.Seek(e.Hash[:]); k != nil && bytes.HasPrefix(k, e.Hash[:]); k, _ = c.Next() {
-		keys = append(keys, bytes.Clone(k[16:]))
-	}
-	var out []Alert
-	for _, seqKey := range keys {
-		r, err := recordBySeq(tx, seqKey)
-		if err != nil {
-			return nil, err
-		}
-		checked := r.CorrectedTime
-		if checked.IsZero() {
-			checked = r.Time
-		}
-		if e.Updated.After(checked) || tx.Bucket(bAlerts).Get(seqKey) != nil {
-			continue
-		}
-		a := Alert{RecordID: r.ID, Seq: r.Seq, Colour: e.Colour, Created: s.opts.Now(),
-			Reason: fmt.Sprintf("passed provisionally; the code was already %s since %s", e.Colour, e.Updated.In(s.opts.Location).Format("2006-01-02 15:04"))}
-		if err := putAlert(tx, a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
-}
-
 // Lookup implements healthcode.StatusLookup from the cache. A read error
 // is logged and answers "no entry" (the verdict is then provisional by age).
 func (s *Store) Lookup(h healthcode.CodeHash) (healthcode.StatusEntry, bool) {
@@ -217,83 +185,3 @@ func (s *Store) Lookup(h healthcode.CodeHash) (healthcode.StatusEntry, bool) {
 }
 
 var _ healthcode.StatusLookup = (*Store)(nil)
-
-// Alert tells the operator (and, through sync, the province) that a
-// record passed provisionally but the code was yellow or red by then.
-type Alert struct {
-	RecordID string            `json:"record_id"`
-	Seq      uint64            `json:"seq"`
-	Colour   healthcode.Colour `json:"colour,omitempty"`
-	Reason   string            `json:"reason"`
-	Created  time.Time         `json:"created"`
-	Seen     bool              `json:"seen,omitempty"`     // the operator acknowledged it on screen
-	Reported bool              `json:"reported,omitempty"` // the server was told
-}
-
-func putAlert(tx *bolt.Tx, a Alert) error {
-	v, err := json.Marshal(a)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bAlerts).Put(u64(a.Seq), v)
-}
-
-// AddAlert raises an alert for a stored record (one per record; a second
-// call replaces the reason).
-func (s *Store) AddAlert(recordID, reason string) error {
-	err := s.update(func(tx *bolt.Tx) error {
-		k := tx.Bucket(bIDs).Get([]byte(recordID))
-		if k == nil {
-			return ErrNotFound
-		}
-		return putAlert(tx, Alert{RecordID: recordID, Seq: getU64(k), Reason: reason, Created: s.opts.Now()})
-	})
-	if err != nil {
-		return fmt.Errorf("alert for record %s: %w", recordID, err)
-	}
-	return nil
-}
-
-// Alerts lists every alert, oldest record first.
-func (s *Store) Alerts() ([]Alert, error) {
-	var out []Alert
-	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bAlerts).ForEach(func(_, v []byte) error {
-			var a Alert
-			if err := json.Unmarshal(v, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("alerts: %w", err)
-	}
-	return out, nil
-}
-
-// MarkAlert sets Seen and/or Reported on the alert of recordID.
-func (s *Store) MarkAlert(recordID string, seen, reported bool) error {
-	err := s.update(func(tx *bolt.Tx) error {
-		k := tx.Bucket(bIDs).Get([]byte(recordID))
-		if k == nil {
-			return ErrNotFound
-		}
-		v := tx.Bucket(bAlerts).Get(k)
-		if v == nil {
-			return ErrNotFound
-		}
-		var a Alert
-		if err := json.Unmarshal(v, &a); err != nil {
-			return err
-		}
-		a.Seen = a.Seen || seen
-		a.Reported = a.Reported || reported
-		return putAlert(tx, a)
-	})
-	if err != nil {
-		return fmt.Errorf("mark alert of record %s: %w", recordID, err)
-	}
-	return nil
-}

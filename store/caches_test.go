@@ -90,8 +90,13 @@ func TestStatusCacheLookupAndRollback(t *testing.T) {
 	}
 }
 
-func TestProvisionalPassGetsAlertWhenCodeHadTurned(t *testing.T) {
-	s, _, _ := newTest(t)
+// Every provisional pass of a code that is now red or yellow gets an alert,
+// whether the code had turned before the check (the status data was
+// stale) or after: the person passed and must be traced either way. It
+// stays open until an operator acknowledges it, and the acknowledgement
+// waits to be reported to the province.
+func TestProvisionalPassGetsAlertWhenCodeTurns(t *testing.T) {
+	s, c, _ := newTest(t)
 	early := rec(1, t0, healthcode.VerdictPass)
 	early.Provisional = true
 	late := rec(1, t0.Add(2*time.Hour), healthcode.VerdictPass) // same code, checked later
@@ -103,25 +108,60 @@ func TestProvisionalPassGetsAlertWhenCodeHadTurned(t *testing.T) {
 		mustAppend(t, s, r)
 	}
 	// The code turned red one hour after the first check, before the second.
-	alerts, err := s.ApplyStatus([]healthcode.StatusEntry{{Hash: early.CodeHash, Colour: healthcode.Red, Updated: t0.Add(time.Hour), Seq: 1}}, 1, t0.Add(4*time.Hour))
+	turned := t0.Add(time.Hour)
+	alerts, err := s.ApplyStatus([]healthcode.StatusEntry{{Hash: early.CodeHash, Colour: healthcode.Red, Updated: turned, Seq: 1}}, 1, t0.Add(4*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(alerts) != 1 || alerts[0].RecordID != late.ID || alerts[0].Colour != healthcode.Red {
-		t.Fatalf("alerts = %+v, want one for the later provisional pass", alerts)
+	if len(alerts) != 2 || alerts[0].RecordID != early.ID || alerts[0].Already || alerts[1].RecordID != late.ID || !alerts[1].Already ||
+		alerts[0].Colour != healthcode.Red || !alerts[0].Since.Equal(turned) || !strings.Contains(alerts[0].Reason, "after the check") {
+		t.Fatalf("alerts = %+v, want one for each provisional pass", alerts)
 	}
 	// The same news again raises nothing new.
-	if again, _ := s.ApplyStatus([]healthcode.StatusEntry{{Hash: early.CodeHash, Colour: healthcode.Red, Updated: t0.Add(time.Hour), Seq: 2}}, 2, t0.Add(5*time.Hour)); len(again) != 0 {
+	if again, _ := s.ApplyStatus([]healthcode.StatusEntry{{Hash: early.CodeHash, Colour: healthcode.Red, Updated: turned, Seq: 2}}, 2, t0.Add(5*time.Hour)); len(again) != 0 {
 		t.Fatalf("repeat alerts = %+v", again)
 	}
+	if n, _ := s.OpenAlerts(); n != 2 {
+		t.Fatalf("open alerts %d, want 2", n)
+	}
+
+	// An operator acknowledges the first: it is no longer open, and waits
+	// to be reported; a second acknowledgement keeps the first one's.
+	if n, err := s.AckAlerts([]string{early.ID}, "王芳", c.Now()); err != nil || n != 1 {
+		t.Fatalf("ack: %d %v", n, err)
+	}
+	if n, _ := s.AckAlerts([]string{early.ID}, "赵六", c.Now().Add(time.Hour)); n != 0 {
+		t.Fatalf("a second acknowledgement marked %d", n)
+	}
+	if n, _ := s.OpenAlerts(); n != 1 {
+		t.Fatalf("open alerts %d after one acknowledgement, want 1", n)
+	}
+	rep, err := s.AcksToReport()
+	if err != nil || len(rep) != 1 || rep[0].RecordID != early.ID || rep[0].AckedBy != "王芳" || !rep[0].Acked.Equal(c.Now()) {
+		t.Fatalf("to report: %+v %v", rep, err)
+	}
+	if err := s.MarkAlertsReported([]string{early.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := s.AcksToReport(); len(rep) != 0 {
+		t.Fatalf("still to report: %+v", rep)
+	}
+	if _, err := s.AckAlerts([]string{"nope"}, "王芳", c.Now()); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("ack of an unknown record: %v", err)
+	}
+
+	// A file's older "seen" mark counts as acknowledged, with nothing to report.
 	if err := s.AddAlert(other.ID, "operator noticed"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkAlert(late.ID, false, true); err != nil {
+	if err := s.MarkAlert(other.ID, true, false); err != nil {
 		t.Fatal(err)
 	}
+	if n, _ := s.OpenAlerts(); n != 1 {
+		t.Fatalf("open alerts %d, want 1 (late)", n)
+	}
 	all, _ := s.Alerts()
-	if len(all) != 2 || all[0].RecordID != late.ID || !all[0].Reported || all[0].Seen || all[1].Reason != "operator noticed" {
+	if len(all) != 3 || all[2].Reason != "operator noticed" || all[2].Open() {
 		t.Fatalf("alerts = %+v", all)
 	}
 	if err := s.AddAlert("nope", "x"); !errors.Is(err, ErrNotFound) {

@@ -66,6 +66,7 @@ type Client struct {
 	statusCache StatusCache
 	settings    Settings
 	sealKeys    SealKeyStore
+	alerts      AlertAcks
 	dev         store.Device
 	base        string // server URL without the trailing slash
 	http        *http.Client
@@ -138,7 +139,7 @@ func New(data Data, opts Options) (*Client, error) {
 		opts.Clock = trustclock.New(trustclock.System(), trustclock.Options{Settings: data, Log: opts.Logger})
 	}
 	c := &Client{
-		outbox: data, trustCache: data, statusCache: data, settings: data, sealKeys: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
+		outbox: data, trustCache: data, statusCache: data, settings: data, sealKeys: data, alerts: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
 		http: opts.HTTPClient, log: opts.Logger.With("component", "sync"), opts: opts,
 		clock: opts.Clock, updates: make(chan State, 1), kick: make(chan struct{}, 1), saved: make(chan struct{}, 1),
 		backoff: opts.Backoff, probe: probeBackoff(opts),
@@ -176,6 +177,7 @@ type Report struct {
 	Remaining      int  // records still waiting after the sync
 	Batches        int
 	Alerts         []store.Alert     // provisional passes the status pull showed were yellow/red
+	AcksReported   int               // alert acknowledgements the province now has
 	Clock          healthcode.Moment // the trusted time at the end of the sync
 	Took           time.Duration
 }
@@ -220,10 +222,12 @@ func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, t
 	var errs []error
 	steps := []func() error{func() error { return c.upload(ctx, &rep, progress) }}
 	if pull {
-		steps = append([]func() error{
+		steps = []func() error{
 			func() error { return c.pullTrust(ctx, &rep) },
 			func() error { return c.pullStatus(ctx, &rep) },
-		}, steps...)
+			steps[0],
+			func() error { return c.reportAcks(ctx, &rep) },
+		}
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -69,6 +69,13 @@ type SealKeyStore interface {
 	SetSealKey(key []byte) error
 }
 
+// AlertAcks are the alerts operators acknowledged on screen, waiting to
+// be reported to the province.
+type AlertAcks interface {
+	AcksToReport() ([]store.Alert, error)
+	MarkAlertsReported(recordIDs []string) error
+}
+
 // Data is everything New needs: the scanner's data file.
 type Data interface {
 	Identity
@@ -76,6 +83,7 @@ type Data interface {
 	TrustCache
 	StatusCache
 	Settings
+	AlertAcks
 	SealKeyStore
 }
 

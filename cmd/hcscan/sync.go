@@ -105,6 +105,7 @@ func addReports(a, b hcsync.Report) hcsync.Report {
 	b.Rejected += a.Rejected
 	b.Batches += a.Batches
 	b.Alerts = append(a.Alerts, b.Alerts...)
+	b.AcksReported += a.AcksReported
 	b.Took += a.Took
 	return b
 }
@@ -130,6 +131,9 @@ func printSummary(w io.Writer, r hcsync.Report, s hcsync.State) {
 	}
 	for _, a := range r.Alerts {
 		fmt.Fprintf(w, "ALERT: record %s (#%d): %s\n", a.RecordID, a.Seq, a.Reason)
+	}
+	if r.AcksReported > 0 {
+		fmt.Fprintf(w, "Told the province that %d alerts were seen at the gate.\n", r.AcksReported)
 	}
 }
 

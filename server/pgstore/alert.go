@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hcscan/healthcode"
+	"hcscan/protocol"
 	"hcscan/server"
 )
 
@@ -58,7 +59,7 @@ func stoppingColours() []int16 {
 func (s *Store) Alerts(ctx context.Context, institution string) ([]server.Alert, error) {
 	ctx, cancel := bound(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT device_id, record_id::text, gate, at, code_hash, colour, raised, name
+	rows, err := s.pool.Query(ctx, `SELECT device_id, record_id::text, gate, at, code_hash, colour, raised, name, acked, acked_by
 		FROM alerts WHERE institution = $1 ORDER BY raised DESC, device_id, record_id`, institution)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
@@ -67,9 +68,49 @@ func (s *Store) Alerts(ctx context.Context, institution string) ([]server.Alert,
 		var a server.Alert
 		var hash []byte
 		var colour int16
-		err := r.Scan(&a.DeviceID, &a.RecordID, &a.Gate, &a.Time, &hash, &colour, &a.Raised, &a.Name)
+		var acked *time.Time
+		err := r.Scan(&a.DeviceID, &a.RecordID, &a.Gate, &a.Time, &hash, &colour, &a.Raised, &a.Name, &acked, &a.AckedBy)
 		copy(a.CodeHash[:], hash)
 		a.Colour = healthcode.Colour(colour)
+		if acked != nil {
+			a.Acked = acked.UTC()
+		}
 		return a, err
 	})
+}
+
+func (s *Store) AckAlerts(ctx context.Context, dev server.Device, acks []protocol.AlertAck, now time.Time) ([]protocol.AlertAckResult, error) {
+	ctx, cancel := bound(ctx)
+	defer cancel()
+	ids := make([]string, len(acks))
+	ops := make([]string, len(acks))
+	ats := make([]time.Time, len(acks))
+	for i, a := range acks {
+		ids[i], ops[i], ats[i] = a.RecordID, a.Operator, a.At
+	}
+	// The first acknowledgement stays; every alert of the device named is
+	// returned, acknowledged before or now.
+	rows, err := s.pool.Query(ctx, `UPDATE alerts SET acked = coalesce(acked, a.at), acked_by = CASE WHEN acked IS NULL THEN a.op ELSE acked_by END
+		FROM unnest($3::text[], $4::text[], $5::timestamptz[]) AS a(id, op, at)
+		WHERE institution = $1 AND device_id = $2 AND record_id = a.id::uuid
+		RETURNING record_id::text`, dev.Institution, dev.ID, ids, ops, ats)
+	if err != nil {
+		return nil, fmt.Errorf("acknowledge alerts: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("acknowledge alerts: %w", err)
+	}
+	kept := map[string]bool{}
+	for _, id := range found {
+		kept[id] = true
+	}
+	out := make([]protocol.AlertAckResult, len(acks))
+	for i, a := range acks {
+		out[i] = protocol.AlertAckResult{RecordID: a.RecordID, Status: protocol.AckUnknown}
+		if kept[a.RecordID] {
+			out[i].Status = protocol.AckKept
+		}
+	}
+	return out, nil
 }

@@ -210,6 +210,8 @@ CREATE INDEX institutions_state ON institutions (state, applied);
 	// The audit list names what was opened besides sealed identities
 	// (an institution's roster, for the province's tracing staff).
 	4: `ALTER TABLE audit ADD COLUMN what text NOT NULL DEFAULT '';`,
+	// An operator at the gate acknowledged the alert on the scanner.
+	5: `ALTER TABLE alerts ADD COLUMN acked timestamptz, ADD COLUMN acked_by text NOT NULL DEFAULT '';`,
 }
 
 // migrateLock is the advisory lock key of migrations ("hcscan" + 1).

@@ -107,10 +107,12 @@ var catalogue = map[string][2]string{
 	"today.hour":    {"时段", "hour"},
 	"today.none":    {"今天还没有查验记录。", "No checks yet today."},
 
-	"alerts.title":  {"预警", "Alerts"},
-	"alerts.help":   {"离线（状态名单过期）时临时放行、后来发现是红码或黄码的人。", "People who passed provisionally (offline, old status list) whose code was or became red or yellow."},
-	"alerts.now":    {"现在码色", "colour now"},
-	"alerts.raised": {"预警时间", "raised"},
+	"alerts.title":    {"预警", "Alerts"},
+	"alerts.help":     {"离线（状态名单过期）时临时放行、后来发现是红码或黄码的人。", "People who passed provisionally (offline, old status list) whose code was or became red or yellow."},
+	"alerts.now":      {"现在码色", "colour now"},
+	"alerts.raised":   {"预警时间", "raised"},
+	"alerts.acked":    {"门岗确认", "seen at the gate"},
+	"alerts.notacked": {"门岗尚未确认", "not yet seen at the gate"},
 
 	"records.title":  {"查验记录", "Records"},
 	"records.count":  {"共 %d 条记录", "%d records"},

@@ -38,6 +38,7 @@ var cases = []struct {
 	{"status in pages", testStatusInPages},
 	{"ingest idempotent and strict", testIngestIsIdempotentAndStrict},
 	{"provisional then red alert", testProvisionalPassThenRedRaisesAlert},
+	{"alert acknowledged at the gate", testAlertAcknowledgedAtTheGate},
 	{"close contacts and portal", testCloseContactsAndPortal},
 	{"records newest first", testRecordsNewestFirstInPages},
 	{"record filters pages and counts", testRecordFiltersPagesAndCounts},
