@@ -65,6 +65,7 @@ type Stats struct {
 	Stopped       int // today (stop verdicts, including fever)
 	Fever         int // today
 	Invalid       int // today
+	Alerts        int // alerts no operator has acknowledged yet
 	TrustFetched  time.Time
 	StatusFetched time.Time
 }
@@ -88,9 +89,12 @@ type Row struct {
 type Alert struct {
 	RecordID string
 	Time     time.Time // of the check
-	Name     string    // masked
+	Gate     string
+	Name     string // masked
 	Colour   healthcode.Colour
+	Already  bool // the code was already that colour at the check
 	Reason   string
+	Acked    bool // an operator has acknowledged it
 }
 
 // ErrWrongPIN is what RecordStore.CheckPIN returns (possibly wrapped) for a
@@ -112,6 +116,9 @@ type RecordStore interface {
 	Rejected(limit int) ([]Rejected, error)
 	// Alerts lists provisional passes later found red or yellow.
 	Alerts() ([]Alert, error)
+	// AckAlerts records that operator acknowledged the alerts of
+	// recordIDs at time at (the province is told at the next sync).
+	AckAlerts(recordIDs []string, operator string, at time.Time) error
 }
 
 // SyncState is a snapshot of the link to the province.

@@ -24,6 +24,7 @@ type KeyMap struct {
 	Remeasure key.Binding
 	Choose    key.Binding
 	SyncNow   key.Binding
+	AckAlerts key.Binding
 	Filter    key.Binding
 	Search    key.Binding
 	NextField key.Binding
@@ -52,6 +53,7 @@ func DefaultKeyMap() KeyMap {
 		Remeasure: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "measure again / 复测")),
 		Choose:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5"), key.WithHelp("1-5", "choose action / 选择处置")),
 		SyncNow:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "sync now / 立即同步")),
+		AckAlerts: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "alerts noted / 已知悉警报")),
 		Filter:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "filter / 筛选")),
 		Search:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search / 搜索")),
 		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field / 下一项")),

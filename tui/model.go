@@ -178,13 +178,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// Nothing to keep: the view reads the clock; this redraws it now.
 		return m, waitForClock(m.deps.ClockEvents)
 	case syncStateMsg:
-		was := m.sync.Syncing
+		was, alerts := m.sync.Syncing, m.sync.NewAlerts
 		m.sync = msg.state
-		var cmd tea.Cmd
+		var cmd, stats tea.Cmd
 		if m.screen == screenSync && was && !m.sync.Syncing {
 			cmd = loadSyncData(m.deps.Store)
 		}
-		return m, tea.Batch(cmd, waitForSync(m.deps.Sync.States()))
+		if m.sync.NewAlerts != alerts {
+			stats = loadStats(m.deps.Store, m.c.now()) // a new alert shows at once
+		}
+		return m, tea.Batch(cmd, stats, waitForSync(m.deps.Sync.States()))
+	case ackAlertsMsg:
+		return m, m.ackAlerts(msg.ids)
+	case alertsAckedMsg:
+		m.syncv.notice = m.c.T("alert.acked", msg.n)
+		return m, tea.Batch(loadSyncData(m.deps.Store), loadStats(m.deps.Store, m.c.now()))
 	case verifiedMsg:
 		if !m.inCheck || msg.check != m.check.id || m.check.step != stepVerifying {
 			return m, nil

@@ -56,7 +56,7 @@ func (m *Model) settle() tea.Cmd {
 		m.records.back = false
 		m.screen = screenReady
 	case m.syncv.back:
-		m.syncv.back = false
+		m.syncv.back, m.syncv.notice = false, ""
 		m.screen = screenReady
 	}
 	return nil
@@ -73,3 +73,26 @@ func (m *Model) signOut() {
 	m.c.log.Info("operator signed out", "operator", m.operator, "checks", m.shift.tally.Total)
 	m.operator, m.screen = "", screenSummary
 }
+
+// ackAlerts records that the signed-in operator acknowledged the alerts
+// (at the screen's trusted time), then asks for a sync so the province
+// hears of it, and reloads the list and the count.
+func (m *Model) ackAlerts(ids []string) tea.Cmd {
+	st, op, at := m.deps.Store, m.operator, m.c.now()
+	sy := m.deps.Sync
+	return func() tea.Msg {
+		if err := st.AckAlerts(ids, op, at); err != nil {
+			m.c.log.Error("acknowledge alerts", "err", err)
+			return syncDataMsg{err: err}
+		}
+		m.c.log.Info("alerts acknowledged", "operator", op, "records", len(ids))
+		if sy != nil {
+			sy.SyncNow()
+		}
+		return alertsAckedMsg{len(ids)}
+	}
+}
+
+// alertsAckedMsg: the acknowledgement of n alerts is saved; the list and
+// count change.
+type alertsAckedMsg struct{ n int }

@@ -71,8 +71,8 @@ func statusBar(c *common, in barInfo) string {
 	for _, seg := range clockSegments(c, in.clock, in.haveSync) {
 		add(s.StatusWarn, seg)
 	}
-	if in.haveSync && in.sync.NewAlerts > 0 {
-		add(s.StatusWarn, fmt.Sprintf("⚠ %s %d", c.T("alerts"), in.sync.NewAlerts))
+	if in.stats.Alerts > 0 {
+		add(s.StatusWarn, fmt.Sprintf("⚠ %s %d", c.T("alerts"), in.stats.Alerts))
 	}
 	cam := c.T("cam.off")
 	camStyle := s.StatusBar

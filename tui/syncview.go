@@ -18,6 +18,10 @@ type syncDataMsg struct {
 // syncNowMsg asks the root to start a sync.
 type syncNowMsg struct{}
 
+// ackAlertsMsg asks the root to record the signed-in operator's
+// acknowledgement of the alerts shown.
+type ackAlertsMsg struct{ ids []string }
+
 func loadSyncData(st RecordStore) tea.Cmd {
 	return func() tea.Msg {
 		rej, err := st.Rejected(50)
@@ -36,7 +40,8 @@ type syncModel struct {
 	rejected []Rejected
 	alerts   []Alert
 	err      error
-	back     bool // the operator left the view
+	notice   string // what the last action did
+	back     bool   // the operator left the view
 }
 
 func newSyncView(c *common) syncModel {
@@ -54,6 +59,17 @@ func (m syncModel) Update(msg tea.Msg) (syncModel, tea.Cmd) {
 			return m, nil
 		case key.Matches(msg, m.c.keys.SyncNow):
 			return m, func() tea.Msg { return syncNowMsg{} }
+		case key.Matches(msg, m.c.keys.AckAlerts):
+			var ids []string
+			for _, a := range m.alerts {
+				if !a.Acked {
+					ids = append(ids, a.RecordID)
+				}
+			}
+			if len(ids) == 0 {
+				return m, nil
+			}
+			return m, func() tea.Msg { return ackAlertsMsg{ids} }
 		}
 	}
 	return m, nil
@@ -113,12 +129,9 @@ func (m syncModel) View(width, height int, st SyncState, have bool, stats Stats)
 	if m.err != nil {
 		lines = append(lines, s.Error.Render(clean(m.err.Error(), 120)))
 	}
-	if len(m.alerts) > 0 {
-		lines = append(lines, "", s.Error.Render(c.T("sync.alerts")))
-		for _, a := range m.alerts {
-			lines = append(lines, fmt.Sprintf("  %s  %s  %s  %s", c.local(a.Time).Format("01-02 15:04"),
-				pad(clean(a.Name, 12), 8), c.T("colour."+a.Colour.String()), clean(a.Reason, 60)))
-		}
+	lines = append(lines, alertLines(c, m.alerts)...)
+	if m.notice != "" {
+		lines = append(lines, "", s.Good.Render(m.notice))
 	}
 	lines = append(lines, "", s.Title.Render(c.T("sync.rejected"))+fmt.Sprintf(" (%d)", len(m.rejected)))
 	for _, r := range m.rejected {
@@ -142,4 +155,30 @@ func bar(done, total, width int) string {
 		n = min(width, done*width/total)
 	}
 	return "[" + strings.Repeat("█", n) + strings.Repeat("░", width-n) + "]"
+}
+
+// alertLines list the alerts no operator has acknowledged yet: when the
+// person was checked, at which gate, the masked name and the colour now
+// (and whether it was already so at the check), then what to do.
+func alertLines(c *common, alerts []Alert) []string {
+	s := c.styles
+	var open []Alert
+	for _, a := range alerts {
+		if !a.Acked {
+			open = append(open, a)
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	lines := []string{"", s.Error.Render(c.T("sync.alerts"))}
+	for _, a := range open {
+		when := c.T("alert.after")
+		if a.Already {
+			when = c.T("alert.already")
+		}
+		lines = append(lines, fmt.Sprintf("  %s  %s  %s  %s %s", c.local(a.Time).Format("01-02 15:04"), pad(clean(a.Gate, 12), 6),
+			pad(clean(a.Name, 12), 8), c.T("colour."+a.Colour.String()), s.Faint.Render(when)))
+	}
+	return append(lines, s.Warn.Render(c.T("alert.ack", len(open))))
 }

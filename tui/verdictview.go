@@ -82,7 +82,7 @@ func (m checkModel) colourName(c healthcode.Colour) string {
 }
 
 // details are the facts under the band, one per line, most important first.
-func (m checkModel) details() []string {
+func (m checkModel) details(width int) []string {
 	c, s := m.c, m.c.styles
 	kv := func(k, v string) string { return s.Label.Render(k+": ") + s.Value.Render(v) }
 	var out []string
@@ -123,12 +123,13 @@ func (m checkModel) details() []string {
 	if !res.Valid {
 		out = append(out, s.Error.Render(c.T("reason")+": "+res.Reason.Message(c.lang)))
 	}
+	// The clock's words are long: they wrap rather than lose their end.
 	if line := verdictClock(c, m.v, c.confirmable); line != "" {
-		out = append(out, s.Warn.Render("⏱ "+line))
+		out = append(out, s.Warn.Width(width).Render("⏱ "+line))
 	}
 	switch {
 	case m.dec.Provisional && res.ClockUnsure:
-		out = append(out, s.Warn.Render(c.T("provisional.clock", c.local(m.v.At.Seen).Format("01-02 15:04"))))
+		out = append(out, s.Warn.Width(width).Render(c.T("provisional.clock", c.local(m.v.At.Seen).Format("01-02 15:04"))))
 	case m.dec.Provisional:
 		out = append(out, s.Warn.Render(c.T("provisional")))
 	case m.v.LiveStatus:
@@ -227,7 +228,7 @@ func (m checkModel) picker(width int) []string {
 func (m checkModel) View(width, height int, hold bool) string {
 	roomy := height >= 18 && width >= 56
 	band := m.band(width, roomy)
-	details := m.details()
+	details := m.details(width)
 	steps := m.stepLines(width)
 	if hold && m.step != stepVerifying {
 		steps = []string{m.c.styles.Faint.Render("…")}

@@ -140,6 +140,9 @@ func (m *Model) readyView(h int) string {
 	if m.notice != "" {
 		notes = append(notes, s.Warn.Render(m.notice))
 	}
+	if m.stats.Alerts > 0 {
+		notes = append(notes, s.Error.Width(c.width).Render("⚠ "+c.T("alert.ready", m.stats.Alerts)))
+	}
 	for _, n := range clockSentences(c, c.clock(), m.deps.Sync != nil) {
 		notes = append(notes, s.Warn.Width(c.width).Render("⚠ "+n))
 	}
@@ -197,6 +200,9 @@ func (m *Model) bindings() []key.Binding {
 	case screenRecords:
 		return []key.Binding{k.Filter, k.Search, k.Up, k.Down, k.Back, k.Help}
 	case screenSync:
+		if m.stats.Alerts > 0 {
+			return []key.Binding{k.SyncNow, k.AckAlerts, k.Back, k.Lang, k.Help}
+		}
 		return []key.Binding{k.SyncNow, k.Back, k.Lang, k.Help}
 	case screenCheck:
 		if m.check.leaving {
@@ -218,7 +224,7 @@ func (m *Model) bindings() []key.Binding {
 }
 
 func (m *Model) footer() string {
-	k := footerKey{m.screen, m.check.step, m.check.leaving, m.c.lang, m.c.width}
+	k := footerKey{m.screen, m.check.step, m.check.leaving, m.c.lang, m.c.width, m.stats.Alerts > 0}
 	if m.footerMemo.ok && m.footerMemo.key == k {
 		return m.footerMemo.text
 	}
@@ -237,6 +243,7 @@ type footerKey struct {
 	leaving bool
 	lang    string
 	width   int
+	alerts  bool // open alerts: the sync view offers to acknowledge them
 }
 
 type footerCache struct {

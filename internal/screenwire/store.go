@@ -66,8 +66,12 @@ func (s Store) Stats(now time.Time) (tui.Stats, error) {
 		tf = s.trustIssued
 	}
 	sf, err := s.st.StatusFetched()
+	if err != nil {
+		return tui.Stats{}, err
+	}
+	open, err := s.st.OpenAlerts()
 	return tui.Stats{Pending: p, Passed: d.Passed, Stopped: d.Stopped, Fever: d.Fever, Invalid: d.Invalid,
-		TrustFetched: tf, StatusFetched: sf}, err
+		Alerts: open, TrustFetched: tf, StatusFetched: sf}, err
 }
 
 // Today lists the records of the local day holding now (the day the
@@ -113,11 +117,18 @@ func (s Store) Alerts() ([]tui.Alert, error) {
 	as, err := s.st.Alerts()
 	out := make([]tui.Alert, 0, len(as))
 	for _, a := range as {
-		al := tui.Alert{RecordID: a.RecordID, Time: a.Created, Colour: a.Colour, Reason: a.Reason}
+		al := tui.Alert{RecordID: a.RecordID, Time: a.Created, Colour: a.Colour, Already: a.Already, Reason: a.Reason, Acked: !a.Open()}
 		if e, err := s.st.ByID(a.RecordID); err == nil {
-			al.Time, al.Name = e.Record.Time, e.Record.Name
+			al.Time, al.Gate, al.Name = e.Record.When(), e.Record.Gate, e.Record.Name
 		}
 		out = append(out, al)
 	}
 	return out, err
+}
+
+// AckAlerts records the operator's acknowledgement; the sync client
+// reports it to the province.
+func (s Store) AckAlerts(recordIDs []string, operator string, at time.Time) error {
+	_, err := s.st.AckAlerts(recordIDs, operator, at)
+	return err
 }
