@@ -27,7 +27,7 @@ test: setup
 
 # Every benchmark; prints one `bench: NAME VALUE UNIT` line per named figure.
 bench: build
-	@scripts/setup.sh zxing-cpp-tools zbar-tools
+	@scripts/setup.sh zxing-cpp-tools zbar-tools nodejs
 	@scripts/bench.sh
 
 # Fuzz the payload parser and verifier (FUZZTIME=1m by default).

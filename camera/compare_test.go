@@ -3,18 +3,32 @@
 package camera
 
 // The side-by-side comparison behind scripts/compare-decoders.sh: hcscan's
-// decoder, zxing-cpp's ZXingReader and zbar's zbarimg on the same corpus in
-// the same run, byte-for-byte against the expected texts.
+// decoder, zxing-cpp 2 (the zxing-wasm package under Node, installed by
+// the script for measuring only), Debian's zxing-cpp 1.4 (ZXingReader) and
+// zbar (zbarimg) on the shared corpus and on the generated stress set, in
+// the same run, byte for byte against the expected texts.
+//
+// A corpus image counts when its expected text is among the texts a
+// decoder returns (qrcode-2/16 holds a second, inner code); zbarimg prints
+// the texts of several codes one after the other, so its whole output must
+// be the text. On the stress set every code counts, and a text that is not
+// in the picture is a false read.
 //
 // Times are per image, loading included, with process start-up removed:
-// each outside tool runs once on the file and once on the file given reps+1
-// times, and the difference over reps is its own time per image. hcscan's
-// time is the mean of reps decodes of the file in this process.
+// each Debian tool runs once on the file and once on the file given reps+1
+// times, and the difference over reps is its own time per image; zxing-wasm
+// reports the median of reps reads of each file's bytes in one Node
+// process; hcscan's time is the mean of reps decodes in this process.
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -23,83 +37,160 @@ import (
 	"hcscan/internal/benchfig"
 )
 
-const compareReps = 8
+const compareReps = 4
 
 type decoderRun struct {
-	name    string
-	matches int
-	times   []time.Duration
-	missed  []string
+	name     string
+	bench    string // prefix of its bench figures
+	matches  int
+	of       int
+	false    int
+	times    []time.Duration
+	missed   []string
+	perImage map[string][]string // texts read, by path
 }
 
 func TestCompareDecoders(t *testing.T) {
 	cases := corpusCases(t)
-	ours := runOurs(t, cases)
-	zx := runTool(t, cases, "ZXingReader", []string{"-format", "QRCode"}, parseZXingReader)
-	zb := runTool(t, cases, "zbarimg", []string{"-q", "--raw", "-Sdisable", "-Sqrcode.enable"}, parseZbarimg)
-
-	fmt.Printf("\n%-22s %-12s %s\n", "decoder", "exact", "median ms/image")
-	for _, r := range []decoderRun{ours, zx, zb} {
-		fmt.Printf("%-22s %3d of %-5d %.2f\n", r.name, r.matches, len(cases), ms(median(r.times)))
+	dir, imgs := stressSet(t)
+	var corpusPaths, stressPaths []string
+	for _, c := range cases {
+		corpusPaths = append(corpusPaths, c.path)
 	}
-	fmt.Println()
-	for _, r := range []decoderRun{ours, zx, zb} {
-		fmt.Printf("%s missed: %s\n", r.name, strings.Join(r.missed, " "))
+	for _, im := range imgs {
+		stressPaths = append(stressPaths, filepath.Join(dir, im.File))
 	}
-	total := len(cases)
-	benchfig.WriteLine("decode_corpus_matches", fmt.Sprintf("%d of %d", ours.matches, total))
-	benchfig.Write("decode_corpus_median_ms", ms(median(ours.times)), "ms")
-	benchfig.WriteLine("zxingreader_corpus_matches", fmt.Sprintf("%d of %d", zx.matches, total))
-	benchfig.Write("zxingreader_corpus_median_ms", ms(median(zx.times)), "ms")
-	benchfig.WriteLine("zbarimg_corpus_matches", fmt.Sprintf("%d of %d", zb.matches, total))
-	benchfig.Write("zbarimg_corpus_median_ms", ms(median(zb.times)), "ms")
+	decoders := []struct {
+		name, bench string
+		read        func([]string) (map[string][]string, map[string]time.Duration)
+		wholeOutput bool // zbarimg: several codes' texts run together
+	}{
+		{"hcscan (gozxing + regions)", "decode", readOurs, false},
+		{"zxing-cpp 2 (zxing-wasm)", "zxingcpp2", readZXingWasm(t), false},
+		{"ZXingReader (zxing-cpp 1.4)", "zxingreader", toolReader(t, "ZXingReader", []string{"-format", "QRCode"}, parseZXingReader), false},
+		{"zbarimg (zbar 0.23)", "zbarimg", toolReader(t, "zbarimg", []string{"-q", "--raw", "-Sdisable", "-Sqrcode.enable"}, parseZbarimg), true},
+	}
+	var corpusRuns, stressRuns []decoderRun
+	for _, d := range decoders {
+		texts, times := d.read(corpusPaths)
+		run := decoderRun{name: d.name, bench: d.bench, of: len(cases)}
+		for _, c := range cases {
+			got := texts[c.path]
+			ok := slices.Contains(got, string(c.want))
+			if d.wholeOutput {
+				ok = strings.Join(got, "\n") == string(c.want)
+			}
+			if ok {
+				run.matches++
+			} else {
+				run.missed = append(run.missed, c.rel)
+			}
+			run.times = append(run.times, times[c.path])
+		}
+		corpusRuns = append(corpusRuns, run)
 
-	if ours.matches <= zx.matches || ours.matches <= zb.matches {
-		t.Errorf("hcscan reads %d exactly, not more than ZXingReader (%d) and zbarimg (%d)", ours.matches, zx.matches, zb.matches)
+		texts, times = d.read(stressPaths)
+		s := scoreStress(dir, imgs, func(path string) ([]string, time.Duration) { return texts[path], times[path] })
+		stressRuns = append(stressRuns, decoderRun{name: d.name, bench: d.bench, matches: s.matches, of: s.codes, false: s.falseReads, times: s.times, missed: []string{s.String()}})
+	}
+
+	for _, set := range []struct {
+		title string
+		key   string
+		runs  []decoderRun
+	}{{"shared corpus (" + fmt.Sprint(len(cases)) + " photographs)", "corpus", corpusRuns}, {"generated stress set (" + fmt.Sprint(len(imgs)) + " pictures)", "stress", stressRuns}} {
+		fmt.Printf("\n%s\n%-30s %-14s %-12s %s\n", set.title, "decoder", "exact", "false reads", "median ms/image")
+		for _, r := range set.runs {
+			fmt.Printf("%-30s %3d of %-7d %-12d %.2f\n", r.name, r.matches, r.of, r.false, ms(median(r.times)))
+			benchfig.WriteLine(r.bench+"_"+set.key+"_matches", fmt.Sprintf("%d of %d", r.matches, r.of))
+			benchfig.Write(r.bench+"_"+set.key+"_median_ms", ms(median(r.times)), "ms")
+			if set.key == "stress" {
+				benchfig.Write(r.bench+"_stress_false_reads", float64(r.false), "texts")
+			}
+		}
+		fmt.Println()
+		for _, r := range set.runs {
+			fmt.Printf("%s missed: %s\n", r.name, strings.Join(r.missed, " "))
+		}
+	}
+	ours, zx2 := stressRuns[0], stressRuns[1]
+	if ours.false > 0 {
+		t.Errorf("hcscan made %d false reads on the stress set", ours.false)
+	}
+	if corpusRuns[0].matches < corpusRuns[1].matches || ours.matches < zx2.matches {
+		t.Errorf("hcscan reads fewer than zxing-cpp 2: corpus %d vs %d, stress %d vs %d", corpusRuns[0].matches, corpusRuns[1].matches, ours.matches, zx2.matches)
 	}
 }
 
-func runOurs(t *testing.T, cases []corpusCase) decoderRun {
+// readOurs decodes each file with the Reader: texts and mean time of reps.
+func readOurs(paths []string) (map[string][]string, map[string]time.Duration) {
 	r := NewReader()
 	defer r.Close()
-	run := decoderRun{name: "hcscan (gozxing)"}
-	_, _ = r.DecodeImageFile(cases[0].path) // load the codecs before timing
-	for _, c := range cases {
-		s, err := r.DecodeImageFile(c.path)
-		if err == nil && slices.Contains(s.Texts(), string(c.want)) {
-			run.matches++
-		} else {
-			run.missed = append(run.missed, c.rel)
-		}
+	texts, times := map[string][]string{}, map[string]time.Duration{}
+	_, _ = r.DecodeImageFile(paths[0]) // load the codecs before timing
+	for _, p := range paths {
+		s, _ := r.DecodeImageFile(p)
+		texts[p] = s.Texts()
 		var sum time.Duration
 		for range compareReps {
-			s, _ := r.DecodeImageFile(c.path)
+			s, _ := r.DecodeImageFile(p)
 			sum += s.DecodeTime
 		}
-		run.times = append(run.times, sum/compareReps)
+		times[p] = sum / compareReps
 	}
-	return run
+	return texts, times
 }
 
-// runTool runs an outside decoder on each image. parse returns the texts
+// readZXingWasm runs scripts/zxingwasm/decode.mjs once over all files.
+func readZXingWasm(t *testing.T) func([]string) (map[string][]string, map[string]time.Duration) {
+	_, file, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(filepath.Dir(file)), "scripts", "zxingwasm", "decode.mjs")
+	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "zxing-wasm")); err != nil {
+		t.Fatalf("zxing-wasm is not installed: run scripts/compare-decoders.sh (npm ci in scripts/zxingwasm): %v", err)
+	}
+	return func(paths []string) (map[string][]string, map[string]time.Duration) {
+		cmd := exec.Command("node", script, "--reps", fmt.Sprint(compareReps))
+		cmd.Stdin = strings.NewReader(strings.Join(paths, "\n") + "\n")
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("zxing-wasm: %v: %s", err, errOut.String())
+		}
+		texts, times := map[string][]string{}, map[string]time.Duration{}
+		sc := bufio.NewScanner(&out)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var l struct {
+				Path  string   `json:"path"`
+				Texts []string `json:"texts"`
+				MS    float64  `json:"ms"`
+			}
+			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+				t.Fatalf("zxing-wasm output %q: %v", sc.Text(), err)
+			}
+			texts[l.Path] = l.Texts
+			times[l.Path] = time.Duration(l.MS * float64(time.Millisecond))
+		}
+		return texts, times
+	}
+}
+
+// toolReader runs a Debian decoder on each file. parse returns the texts
 // the tool found in its output.
-func runTool(t *testing.T, cases []corpusCase, tool string, flags []string, parse func([]byte) []string) decoderRun {
+func toolReader(t *testing.T, tool string, flags []string, parse func([]byte) []string) func([]string) (map[string][]string, map[string]time.Duration) {
 	if _, err := exec.LookPath(tool); err != nil {
 		t.Fatalf("%s is not installed (Debian: zxing-cpp-tools, zbar-tools): %v", tool, err)
 	}
-	run := decoderRun{name: tool}
-	for _, c := range cases {
-		out, once := timeTool(tool, flags, c.path, 1)
-		texts := parse(out)
-		if len(texts) == 1 && texts[0] == string(c.want) {
-			run.matches++
-		} else {
-			run.missed = append(run.missed, c.rel)
+	return func(paths []string) (map[string][]string, map[string]time.Duration) {
+		texts, times := map[string][]string{}, map[string]time.Duration{}
+		for _, p := range paths {
+			out, once := timeTool(tool, flags, p, 1)
+			texts[p] = parse(out)
+			_, many := timeTool(tool, flags, p, compareReps+1)
+			times[p] = max(0, (many-once)/compareReps)
 		}
-		_, many := timeTool(tool, flags, c.path, compareReps+1)
-		run.times = append(run.times, max(0, (many-once)/compareReps))
+		return texts, times
 	}
-	return run
 }
 
 func timeTool(tool string, flags []string, path string, copies int) ([]byte, time.Duration) {
@@ -137,12 +228,12 @@ func parseZXingReader(out []byte) []string {
 	}
 }
 
-// parseZbarimg: --raw prints each code's text followed by a newline.
+// parseZbarimg: --raw prints each code's text followed by a newline. The
+// stress set's texts have no newlines, so each line is one code; on the
+// corpus the whole output is compared (see above).
 func parseZbarimg(out []byte) []string {
 	if len(out) == 0 {
 		return nil
 	}
-	// Two codes print two texts one after the other, which then match no
-	// single expected text: the README's rule for qrcode-2/16.
-	return []string{strings.TrimSuffix(string(out), "\n")}
+	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 }

@@ -126,7 +126,8 @@ func (d *cascade) decodeStream(gray gocv.Mat) []found {
 
 // decodeAll reads every code it can find in the frame, in reading order.
 // gated (live frames, most of which show nothing) runs the costly
-// whole-frame steps only where gozxing or the detector saw patterns, and a
+// whole-frame steps only where gozxing saw three patterns or the detector
+// a code's corner triangle (clutter alone gives stray patterns), and a
 // frame whose code plain read looks for more codes only from the
 // detector's second level (codes of a similar size) on.
 func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
@@ -143,6 +144,7 @@ func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
 		out = append(out, foundOf(r, stepPlain))
 	}
 	dark, light := 0, 0 // patterns the detector saw, by polarity
+	triples := 0        // regions the detector saw
 	if d.steps&useRegions != 0 {
 		first := 0
 		if gated && ok {
@@ -156,7 +158,9 @@ func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
 				light++
 			}
 		}
-		for _, rg := range groupRegions(fs) {
+		rgs := groupRegions(fs)
+		triples = len(rgs)
+		for _, rg := range rgs {
 			if covered(out, rg) {
 				continue
 			}
@@ -165,7 +169,7 @@ func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
 			}
 		}
 	}
-	if len(out) == 0 && d.steps&useCostly != 0 && (!gated || seen || dark+light >= 3) {
+	if len(out) == 0 && d.steps&useCostly != 0 && (!gated || seen || triples > 0) {
 		// Patterns seen only light-on-dark: read the frame so.
 		if f, ok := d.wholeCostly(gray, p, light >= 3 && dark < 3); ok {
 			out = append(out, f)

@@ -140,13 +140,25 @@ func placeCode(frame *gocv.Mat, code gocv.Mat, s shot, shake image.Point) {
 	if size == 0 {
 		size = h * 3 / 5
 	}
-	cx, cy := float64(w/2+shake.X), float64(h/2+shake.Y)
-	half := float64(size) / 2
+	if s.dark {
+		face := gocv.NewMat()
+		defer face.Close()
+		gocv.BitwiseNot(code, &face)
+		code = face
+	}
+	placeCodeAt(frame, code, float64(w/2+shake.X), float64(h/2+shake.Y), float64(size), s.rot, s.tilt)
+}
+
+// placeCodeAt draws a grey code image centred at (cx, cy), size px a side,
+// turned by rot degrees, its right edge shortened by tilt (0..0.5).
+func placeCodeAt(frame *gocv.Mat, code gocv.Mat, cx, cy, size, rot, tilt float64) {
+	w, h := frame.Cols(), frame.Rows()
+	half := size / 2
 	// Corners before rotation: tilt shortens the right edge (turned away).
 	pts := [4][2]float64{
-		{-half, -half}, {half, -half * (1 - s.tilt)}, {half, half * (1 - s.tilt)}, {-half, half},
+		{-half, -half}, {half, -half * (1 - tilt)}, {half, half * (1 - tilt)}, {-half, half},
 	}
-	sin, cos := math.Sincos(s.rot * math.Pi / 180)
+	sin, cos := math.Sincos(rot * math.Pi / 180)
 	var dst []image.Point
 	for _, p := range pts {
 		x := p[0]*cos - p[1]*sin
@@ -161,16 +173,9 @@ func placeCode(frame *gocv.Mat, code gocv.Mat, s shot, shake image.Point) {
 	tr := gocv.GetPerspectiveTransform(sv, dv)
 	defer tr.Close()
 
-	face := gocv.NewMat()
-	defer face.Close()
-	if s.dark {
-		gocv.BitwiseNot(code, &face)
-	} else {
-		code.CopyTo(&face)
-	}
 	faceBGR := gocv.NewMat()
 	defer faceBGR.Close()
-	gocv.CvtColor(face, &faceBGR, gocv.ColorGrayToBGR)
+	gocv.CvtColor(code, &faceBGR, gocv.ColorGrayToBGR)
 	warped := gocv.NewMat()
 	defer warped.Close()
 	gocv.WarpPerspectiveWithParams(faceBGR, &warped, tr, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})

@@ -4,8 +4,8 @@
 # screen tests, the PostgreSQL server programs (postgresql: initdb, pg_ctl)
 # that the server's store tests start in a temporary directory. Extra
 # packages can be named as arguments (make bench asks for the reference
-# decoders). On Debian/Ubuntu it uses apt (with sudo when not
-# root); elsewhere it says what to install and stops.
+# decoders, and Node with npm for zxing-wasm). On Debian/Ubuntu it uses
+# apt (with sudo when not root); elsewhere it says what to install and stops.
 set -euo pipefail
 
 need=()
@@ -18,6 +18,7 @@ for p in "$@"; do
 	case "$p" in
 	zxing-cpp-tools) command -v ZXingReader >/dev/null || need+=("$p") ;;
 	zbar-tools) command -v zbarimg >/dev/null || need+=("$p") ;;
+	nodejs) command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm) ;;
 	*) dpkg -s "$p" >/dev/null 2>&1 || need+=("$p") ;;
 	esac
 done
