@@ -150,7 +150,7 @@ func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
 		if gated && ok {
 			first = 1
 		}
-		fs := d.fs.findFinders(gray, first)
+		fs := d.fs.findFinders(gray, first, !gated)
 		for _, f := range fs {
 			if f.dark {
 				dark++

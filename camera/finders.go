@@ -60,15 +60,21 @@ func (s *finderScratch) close() {
 // findFinders returns the finder-pattern candidates of a grey frame, in
 // frame pixels, largest first. Levels before firstLevel are skipped (a
 // live frame whose code was read already looks only for codes of similar
-// size, at a quarter of the cost).
-func (s *finderScratch) findFinders(gray gocv.Mat, firstLevel int) []finder {
+// size, at a quarter of the cost). fine adds a level at twice level 0's
+// scale for frames more than twice finderMaxSide: a code of a few hundred
+// pixels in a 12-megapixel photograph has modules too small at level 0.
+func (s *finderScratch) findFinders(gray gocv.Mat, firstLevel int, fine bool) []finder {
 	w, h := gray.Cols(), gray.Rows()
 	scale := 1.0 // level pixels per frame pixel
+	levels := finderMaxLevels
 	if m := max(w, h); m > finderMaxSide {
 		scale = float64(finderMaxSide) / float64(m)
+		if fine && m > 2*finderMaxSide {
+			scale, levels, firstLevel = 2*scale, levels+1, 0
+		}
 	}
 	var out []finder
-	for lv := 0; lv < finderMaxLevels; lv++ {
+	for lv := 0; lv < levels; lv++ {
 		lw, lh := int(float64(w)*scale), int(float64(h)*scale)
 		if min(lw, lh) < finderMinSide && lv > 0 {
 			break
