@@ -2,6 +2,7 @@ package camera
 
 import (
 	"image"
+	"math"
 	"sort"
 
 	"gocv.io/x/gocv"
@@ -195,12 +196,16 @@ func (d *cascade) wholeCostly(gray gocv.Mat, p plane, inv bool) (found, bool) {
 	return d.readScratch(hybrid, true, inv, 1, stepCLAHE)
 }
 
-// covered reports whether a region's corner pattern lies inside a code
-// already read (the same code found again by the detector).
+// covered reports whether a region is a code already read: its corner
+// pattern's centre lies 3.5 modules diagonally in from one of that code's
+// corners. A code printed inside another (qrcode-2/16 in the corpus) is
+// not covered and is read too.
 func covered(fs []found, rg region) bool {
 	for _, f := range fs {
-		if f.corners != [4]image.Point{} && insideQuad(f.corners, rg.tl.x, rg.tl.y) {
-			return true
+		for _, c := range f.corners {
+			if f.corners != [4]image.Point{} && math.Hypot(float64(c.X)-rg.tl.x, float64(c.Y)-rg.tl.y) < 7*rg.module {
+				return true
+			}
 		}
 	}
 	return false
@@ -225,25 +230,6 @@ func before(a, b found) bool {
 		return ay < by
 	}
 	return a.corners[0].X < b.corners[0].X
-}
-
-// insideQuad reports whether (x, y) is inside the convex quadrilateral q.
-func insideQuad(q [4]image.Point, x, y float64) bool {
-	sign := 0
-	for i := range q {
-		a, b := q[i], q[(i+1)%4]
-		cross := float64(b.X-a.X)*(y-float64(a.Y)) - float64(b.Y-a.Y)*(x-float64(a.X))
-		s := 1
-		if cross < 0 {
-			s = -1
-		}
-		if sign == 0 {
-			sign = s
-		} else if s != sign {
-			return false
-		}
-	}
-	return true
 }
 
 // readScratch reads the scratch Mat, which holds the frame scaled by scale.

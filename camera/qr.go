@@ -32,7 +32,7 @@ const (
 // qrResult is one decoded code in the coordinates of the plane it was found in.
 type qrResult struct {
 	text    string
-	raw     []byte         // byte-mode data when it is not valid UTF-8, else nil
+	raw     []byte         // the code's content when the text is not that content as UTF-8, else nil
 	corners [4]image.Point // top-left, top-right, bottom-right, bottom-left; zero when unknown
 }
 
@@ -141,21 +141,20 @@ func (r *qrReader) decodeDetected(det *common.DetectorResult, err error) (qrResu
 	if md, ok := dr.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
 		md.ApplyMirroredCorrection(pts)
 	}
-	return qrResult{text: dr.GetText(), raw: nonUTF8Bytes(dr.GetByteSegments()), corners: codeCorners(pts, det.GetBits().GetWidth())}, true
+	dim := det.GetBits().GetWidth()
+	text := dr.GetText()
+	return qrResult{text: text, raw: rawUnlessText(contentBytes(dr.GetRawBytes(), (dim-17)/4), text), corners: codeCorners(pts, dim)}, true
 }
 
-// nonUTF8Bytes joins a code's byte-mode segments when they are not valid
-// UTF-8, so that what the code holds survives the charset guess that made
-// its text; nil when there are none or they are UTF-8 already.
-func nonUTF8Bytes(segs [][]byte) []byte {
-	var raw []byte
-	for _, s := range segs {
-		raw = append(raw, s...)
-	}
-	if len(raw) == 0 || utf8.Valid(raw) {
+// rawUnlessText is the code's content when the text is not simply that
+// content read as UTF-8 (a Shift_JIS or GB2312 code, binary data: the text
+// is then a reading with a guessed or declared charset); nil when the text
+// is the whole truth or the content could not be read back.
+func rawUnlessText(content []byte, text string) []byte {
+	if content == nil || utf8.Valid(content) && string(content) == text {
 		return nil
 	}
-	return raw
+	return content
 }
 
 // Alignment retry bounds: how far from gozxing's estimate to look (in

@@ -29,10 +29,11 @@ type Code struct {
 	// Text is the decoded content exactly as the code holds it. It is
 	// untrusted data: show it through Safe, never print it raw.
 	Text string
-	// Raw holds the bytes of the code's byte-mode data when they are not
-	// valid UTF-8: Text is then the decoder's reading of them in a guessed
-	// character set (Shift_JIS, GB2312, ISO-8859-1), and Raw is what the
-	// code really holds. Nil when Text is the whole truth.
+	// Raw holds the bytes the code holds (all its segments, as zxing-cpp
+	// reports them) when they are not Text in UTF-8: Text is then the
+	// decoder's reading of them in a guessed or declared character set
+	// (Shift_JIS, GB2312, ISO-8859-1), and Raw is what the code really
+	// holds. Nil when Text is the whole truth.
 	Raw []byte
 	// Corners are the code's outer corners in frame pixels: top-left,
 	// top-right, bottom-right, bottom-left. All zero when unknown.

@@ -59,8 +59,11 @@ func TestDecodeCommand(t *testing.T) {
 	if first["text"] != string(want) || first["path"] != img || first["ms"] == nil || first["index"] != 1.0 || first["of"] != 1.0 {
 		t.Errorf("first json line %v", first)
 	}
-	if first["raw"] != nil { // GB2312 in the QR's own Hanzi mode: the text is exact
-		t.Errorf("raw = %v for a code whose text is exact", first["raw"])
+	// Two control bytes and GB2312 in the QR's Hanzi mode: the text is a
+	// reading of those bytes, raw is what the code holds, byte for byte as
+	// zxing-cpp 2 reports it.
+	if first["raw"] != "ARBBRDpTVUI6sKI7Ow==" {
+		t.Errorf("raw = %v, want the code's bytes in base64", first["raw"])
 	}
 	if c, ok := first["corners"].([]any); !ok || len(c) != 4 {
 		t.Errorf("corners = %v, want four points", first["corners"])
@@ -83,6 +86,24 @@ func TestDecodeCommand(t *testing.T) {
 	}
 	if sj["raw"] != "w9673rLdUVINCmh0dHA6Ly9kLXFyLm5ldC9leC8=" || u["raw"] != nil || u["text"] != "MECARD:N:測試;;" {
 		t.Errorf("raw bytes: Shift_JIS line %v, UTF-8 line %v", sj, u)
+	}
+
+	// A picture with two codes (a small one printed inside a big one) gives
+	// two lines, the outer code first.
+	out.Reset()
+	two := filepath.Join(dir, "qrcode-2", "16.png")
+	if code := decodeCommand(context.Background(), []string{"--json", two}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	}
+	lines = strings.Split(strings.TrimSpace(out.String()), "\n")
+	var outer, inner map[string]any
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[0]), &outer) != nil || json.Unmarshal([]byte(lines[1]), &inner) != nil {
+		t.Fatalf("json output for two codes %q", out.String())
+	}
+	wantOuter, _ := os.ReadFile(filepath.Join(dir, "qrcode-2", "16.txt"))
+	if outer["text"] != string(wantOuter) || outer["index"] != 1.0 || outer["of"] != 2.0 || inner["index"] != 2.0 ||
+		!strings.HasPrefix(inner["text"].(string), "[内側QRコード]") {
+		t.Errorf("two codes: %v and %v", outer, inner)
 	}
 
 	if code := decodeCommand(context.Background(), []string{filepath.Join(t.TempDir(), "none.png")}, &out, &errOut); code != exitUsage {
