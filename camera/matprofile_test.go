@@ -44,6 +44,11 @@ func TestNoMatLeaks(t *testing.T) {
 		t.Error(err)
 	}
 	_, _ = r.DecodeImageFile(path) // not an image: an error, and no Mat left behind
+	// Four codes in a busy scene: the region detector and region decoding.
+	scenePath, _ := fourCodeScene(t, issuedCodes(t, 4))
+	if s, err := r.DecodeImageFile(scenePath); err != nil || len(s.Codes) != 4 {
+		t.Errorf("scene: %d codes, %v", len(s.Codes), err)
+	}
 	r.Close()
 	if _, err := Open(context.Background(), Source{Kind: Webcam, Index: 63}, Options{}); err == nil {
 		t.Error("opened a missing webcam")
