@@ -21,7 +21,7 @@ func withServer(ctx context.Context, dir, db string, offline func(context.Contex
 			return err
 		}
 	}
-	st, err := openDB(ctx, dir, db, nil)
+	st, err := openDB(ctx, dir, db, "", nil)
 	if err != nil {
 		if errors.Is(err, boltstore.ErrBusy) {
 			return errors.New("the server database is locked but no running server answered its admin API; is another command using it?")

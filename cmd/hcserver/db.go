@@ -21,7 +21,8 @@ func dbFlag(fs *flag.FlagSet) *string {
 
 // openDB opens the PostgreSQL store named by db, or the embedded bbolt
 // file server.db in the data directory when db is empty.
-func openDB(ctx context.Context, data, db string, log *slog.Logger) (server.Store, error) {
+// dbRead, when set, is a hot standby for the portal's reads.
+func openDB(ctx context.Context, data, db, dbRead string, log *slog.Logger) (server.Store, error) {
 	if db == "" {
 		if err := server.NeedKeys(data); err != nil {
 			return nil, err
@@ -30,5 +31,5 @@ func openDB(ctx context.Context, data, db string, log *slog.Logger) (server.Stor
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	return pgstore.Open(ctx, db, pgstore.Options{Logger: log})
+	return pgstore.Open(ctx, db, pgstore.Options{Logger: log, ReadURL: dbRead})
 }

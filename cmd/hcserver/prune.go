@@ -28,7 +28,7 @@ func runPrune(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case *keep < 1:
 		return usage(errors.New("--keep-days must be at least 1"))
 	}
-	st, err := openDB(ctx, "", *db, slog.New(slog.DiscardHandler))
+	st, err := openDB(ctx, "", *db, "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		return usage(err)
 	}

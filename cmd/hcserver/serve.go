@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, serve HTTPS")
 	key := fs.String("tls-key", "", "TLS private key (PEM)")
 	db := dbFlag(fs)
+	dbRead := fs.String("db-read", os.Getenv("HCSERVER_DB_READ"), "with --db: a hot standby for the portal's reads of records (default $HCSERVER_DB_READ; empty: the primary)")
 	keepDays := fs.Int("keep-days", 400, "with --db: records are kept this many days, older days are dropped every 10 minutes (0: never)")
 	maxConns := fs.Int("max-conns", 4096, "connections served at once; more wait in the kernel's queue (each costs a file descriptor and some 20 KB)")
 	verbose := fs.Bool("v", false, "log every batch")
@@ -41,6 +42,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *data == "" {
 		return usage(errors.New("--data is required"))
+	}
+	if *dbRead != "" && *db == "" {
+		return usage(errors.New("--db-read goes with --db"))
 	}
 	if (*cert == "") != (*key == "") {
 		return usage(errors.New("--tls-cert and --tls-key go together"))
@@ -54,7 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if host, _, err := net.SplitHostPort(*adminAddr); err != nil || !isLoopback(host) {
 		return usage(fmt.Errorf("--admin-addr %q must be a loopback address", *adminAddr))
 	}
-	st, err := openDB(ctx, *data, *db, log)
+	st, err := openDB(ctx, *data, *db, *dbRead, log)
 	if err != nil {
 		return usage(err)
 	}

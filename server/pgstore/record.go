@@ -227,7 +227,7 @@ func (s *Store) Records(ctx context.Context, q server.RecordQuery) ([]server.Sto
 	ctx, cancel := bound(ctx)
 	defer cancel()
 	sql, args := recordsSQL(q, "received, institution, body", true)
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.reads.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
@@ -240,7 +240,7 @@ func (s *Store) CountRecords(ctx context.Context, q server.RecordQuery) (int, er
 	defer cancel()
 	sql, args := recordsSQL(q, "count(*)", false)
 	var n int
-	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+	if err := s.reads.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count records: %w", err)
 	}
 	return n, nil
@@ -254,7 +254,7 @@ func (s *Store) EachRecord(ctx context.Context, q server.RecordQuery, fn func(*s
 	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
 	defer cancel()
 	sql, args := recordsSQL(q, "received, institution, body", true)
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.reads.Query(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("records: %w", err)
 	}
@@ -274,7 +274,7 @@ func (s *Store) EachRecord(ctx context.Context, q server.RecordQuery, fn func(*s
 func (s *Store) GateHours(ctx context.Context, institution string, from, to time.Time) ([]server.GateHour, error) {
 	ctx, cancel := bound(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT gate, floor(extract(epoch FROM at) / 3600)::bigint AS hour,
+	rows, err := s.reads.Query(ctx, `SELECT gate, floor(extract(epoch FROM at) / 3600)::bigint AS hour,
 			count(*), count(*) FILTER (WHERE verdict = 1), count(*) FILTER (WHERE verdict = 2), count(*) FILTER (WHERE verdict = 3),
 			count(*) FILTER (WHERE fever)
 		FROM records WHERE institution = $1 AND at >= $2 AND at < $3
@@ -359,7 +359,7 @@ func recordsSQL(q server.RecordQuery, cols string, ordered bool) (string, []any)
 func (s *Store) GateWindow(ctx context.Context, institution, gate string, from, to time.Time) ([]server.StoredRecord, error) {
 	ctx, cancel := bound(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT received, institution, body FROM records
+	rows, err := s.reads.Query(ctx, `SELECT received, institution, body FROM records
 		WHERE institution = $1 AND gate = $2 AND at >= $3 AND at <= $4
 		ORDER BY at, device_id, record_id`, institution, gate, from, to)
 	if err != nil {

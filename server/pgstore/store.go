@@ -38,7 +38,10 @@ type Store struct {
 	// second (wal_writer_delay), so a request captured then could be
 	// replayed once after the crash; records stay unique and batches
 	// idempotent all the same.
-	nonces        *pgxpool.Pool
+	nonces *pgxpool.Pool
+	// reads answers the portal's reads of records: the
+	// primary's pool, or one on a hot standby (Options.ReadURL).
+	reads         *pgxpool.Pool
 	log           *slog.Logger
 	statusHistory int64
 	devices       deviceCache
@@ -56,6 +59,13 @@ type Options struct {
 	Logger        *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// ReadURL, when set, is a database (a hot standby of the primary)
+	// for the portal's reads of records, record counts, exports, gate
+	// hours and close contacts, so that they do not load the primary
+	// (alerts, which the portal acknowledges, stay on the primary). A
+	// standby answers what it has replayed: with synchronous_commit =
+	// remote_apply on the primary, everything acknowledged.
+	ReadURL string
 }
 
 // defaultMaxConns is the connection pool's size when the URL does not set
@@ -107,12 +117,34 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	o.Logger.Info("postgres store open", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database, "schema_version", v, "max_conns", cfg.MaxConns)
-	return &Store{pool: pool, nonces: nonces, log: o.Logger, statusHistory: int64(o.StatusHistory), now: o.Now}, nil
+	reads := pool
+	if o.ReadURL != "" {
+		rcfg, err := pgxpool.ParseConfig(o.ReadURL)
+		if err != nil {
+			pool.Close()
+			nonces.Close()
+			return nil, fmt.Errorf("open postgres store: read database: %w", err)
+		}
+		if !strings.Contains(o.ReadURL, "pool_max_conns") {
+			rcfg.MaxConns = defaultMaxConns
+		}
+		// Connections are made when first needed: a standby that is down
+		// at start fails the portal's reads, not the server.
+		if reads, err = pgxpool.NewWithConfig(ctx, rcfg); err != nil {
+			pool.Close()
+			nonces.Close()
+			return nil, fmt.Errorf("open postgres store: read database: %w", err)
+		}
+	}
+	o.Logger.Info("postgres store open", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database, "schema_version", v, "max_conns", cfg.MaxConns, "portal_reads", o.ReadURL != "")
+	return &Store{pool: pool, nonces: nonces, reads: reads, log: o.Logger, statusHistory: int64(o.StatusHistory), now: o.Now}, nil
 }
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	if s.reads != s.pool {
+		s.reads.Close()
+	}
 	s.pool.Close()
 	s.nonces.Close()
 	return nil
