@@ -67,6 +67,7 @@ type Client struct {
 	settings    Settings
 	sealKeys    SealKeyStore
 	alerts      AlertAcks
+	rosterCache RosterCache
 	dev         store.Device
 	base        string // server URL without the trailing slash
 	http        *http.Client
@@ -139,7 +140,7 @@ func New(data Data, opts Options) (*Client, error) {
 		opts.Clock = trustclock.New(trustclock.System(), trustclock.Options{Settings: data, Log: opts.Logger})
 	}
 	c := &Client{
-		outbox: data, trustCache: data, statusCache: data, settings: data, sealKeys: data, alerts: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
+		outbox: data, trustCache: data, statusCache: data, settings: data, sealKeys: data, alerts: data, rosterCache: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
 		http: opts.HTTPClient, log: opts.Logger.With("component", "sync"), opts: opts,
 		clock: opts.Clock, updates: make(chan State, 1), kick: make(chan struct{}, 1), saved: make(chan struct{}, 1),
 		backoff: opts.Backoff, probe: probeBackoff(opts),
@@ -176,9 +177,11 @@ type Report struct {
 	Rejected       int  // records moved to dead letters
 	Remaining      int  // records still waiting after the sync
 	Batches        int
-	Alerts         []store.Alert     // provisional passes the status pull showed were yellow/red
-	AcksReported   int               // alert acknowledgements the province now has
-	Clock          healthcode.Moment // the trusted time at the end of the sync
+	Alerts         []store.Alert          // provisional passes the status pull showed were yellow/red
+	RosterAlerts   []protocol.RosterAlert // alerts about the institution's people new in this sync
+	RosterMembers  int                    // people in the roster held after the sync (when one came)
+	AcksReported   int                    // alert acknowledgements the province now has
+	Clock          healthcode.Moment      // the trusted time at the end of the sync
 	Took           time.Duration
 }
 
@@ -225,6 +228,7 @@ func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, t
 		steps = []func() error{
 			func() error { return c.pullTrust(ctx, &rep) },
 			func() error { return c.pullStatus(ctx, &rep) },
+			func() error { return c.pullRoster(ctx, &rep) },
 			steps[0],
 			func() error { return c.reportAcks(ctx, &rep) },
 		}
@@ -269,7 +273,7 @@ func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, t
 		c.state.LastError = err.Error()
 		c.state.Failures++
 	}
-	c.state.NewAlerts += len(rep.Alerts)
+	c.state.NewAlerts += len(rep.Alerts) + len(rep.RosterAlerts)
 	c.mu.Unlock()
 	c.refreshLocal()
 	c.publish()

@@ -85,6 +85,7 @@ type Data interface {
 	Settings
 	AlertAcks
 	SealKeyStore
+	RosterCache
 }
 
 // EnrolmentStore is what Enroll needs: where the new identity and the

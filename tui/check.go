@@ -43,6 +43,7 @@ type checkModel struct {
 	stamp  func(*healthcode.Record) // fills gate, operator, device, clock
 	scan   Scan
 	manual *manualPerson
+	enrol  *RosterGroup // roster mode: the person is enrolled into this group
 
 	v          Verification
 	dec        healthcode.Decision
@@ -73,7 +74,11 @@ func newCheck(c *common, id int, ctx context.Context, store RecordStore, stamp f
 func (m *checkModel) decide() healthcode.Decision {
 	p := m.c.set.Policy
 	if m.manual == nil {
-		return p.Decide(m.v.Result, m.temp, m.remeasured)
+		d := p.Decide(m.v.Result, m.temp, m.remeasured)
+		if m.unlisted() {
+			d = d.NotListed()
+		}
+		return d
 	}
 	// Nobody's code was verified: the operator decides, after the temperature.
 	d := healthcode.Decision{Verdict: healthcode.VerdictStop, DefaultDisposition: healthcode.DispositionPass,
@@ -181,6 +186,7 @@ func (m checkModel) record(d healthcode.Disposition) healthcode.Record {
 		}
 		r.Name, r.IDMasked = clean(res.Claims.Name, 32), clean(res.Claims.ID, 32)
 		r.Region, r.Lang = res.Claims.Region, res.Claims.Lang
+		m.rosterFields(&r)
 	}
 	if m.stamp != nil {
 		m.stamp(&r)

@@ -85,16 +85,20 @@ type Row struct {
 }
 
 // Alert is a record that passed provisionally and was later found to be
-// red or yellow: the person should be traced.
+// red or yellow (the person should be traced), or one of the
+// institution's people whose code turned red or yellow or who had a fever
+// at one of its gates (Group set).
 type Alert struct {
 	RecordID string
-	Time     time.Time // of the check
+	Time     time.Time // of the check, or of the change
 	Gate     string
 	Name     string // masked
 	Colour   healthcode.Colour
 	Already  bool // the code was already that colour at the check
 	Reason   string
-	Acked    bool // an operator has acknowledged it
+	Acked    bool                   // an operator has acknowledged it
+	Group    string                 // the person's group, for an alert about one of the institution's people
+	Fever    healthcode.Temperature // the reading, for a fever alert
 }
 
 // ErrWrongPIN is what RecordStore.CheckPIN returns (possibly wrapped) for a
@@ -147,6 +151,35 @@ type Verification struct {
 	healthcode.Result
 	LiveStatus bool              // the colour was confirmed online just now
 	At         healthcode.Moment // the time it was checked at (zero: the one the screen passed)
+	// Member is set when the code's person key is one of the institution's
+	// people on the roster this scanner holds.
+	Member *RosterMember
+	// RosterKnown says the scanner holds a roster, so that a person not
+	// in it is known not to be one of the institution's people.
+	RosterKnown bool
+}
+
+// RosterMember is one of the institution's own people as the gate knows
+// them: their group and role. The roster on the scanner names nobody.
+type RosterMember struct {
+	Group string
+	Role  healthcode.Role
+}
+
+// RosterGroup is a group roster mode enrols people into.
+type RosterGroup struct {
+	Name    string
+	Role    healthcode.Role
+	Members int
+}
+
+// Roster is the institution's roster seen from the screen.
+type Roster interface {
+	// Groups lists the groups (empty when the scanner holds no roster yet).
+	Groups() ([]RosterGroup, error)
+	// Alerts are the recent alerts about the institution's people (the
+	// province raises them; nothing to acknowledge here).
+	Alerts() []Alert
 }
 
 // VerifyFunc checks a payload at the moment at (the scanner's trusted
@@ -191,6 +224,9 @@ type Settings struct {
 	// (nil: the zone of the clock's times).
 	Location *time.Location
 	Banner   string // a line for the sign-in screen (the demo shows its PIN here)
+	// RosterOnly: only the institution's own people enter at this gate (a
+	// kindergarten); anyone else is stopped as not on the list.
+	RosterOnly bool
 }
 
 // Thermometer gives a reading for the person just scanned (a networked
@@ -205,6 +241,7 @@ type Deps struct {
 	Camera Camera      // nil: no camera (handheld scanner and manual entry only)
 	Sync   Syncer      // nil: offline only
 	Seal   SealFunc    // nil: the province key is unknown (not enrolled)
+	Roster Roster      // nil: no roster (roster mode is not offered)
 	Bell   func()      // rings the terminal bell; nil: silent
 	Therm  Thermometer // nil: the operator types every reading
 	// OnSignIn is told who signed in (e.g. to start a camera only once

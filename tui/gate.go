@@ -106,6 +106,7 @@ func (m *Model) startCheck(s Scan) tea.Cmd {
 	m.check = newCheck(m.c, m.checkN, m.ctx, m.deps.Store, m.stamp)
 	m.check.scan = s
 	m.check.beforeSignIn = !m.shift.start.IsZero() && s.At.Before(m.shift.start)
+	m.check.enrol = m.roster.group
 	m.inCheck, m.screen, m.notice, m.showHelp, m.quitArmed = true, screenCheck, "", false, false
 	return tea.Batch(m.guard(), verifyCmd(m.ctx, m.deps.Verify, m.checkN, s.Text, m.c.clock))
 }

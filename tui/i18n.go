@@ -149,6 +149,25 @@ var texts = map[string][2]string{
 	"verdict.byprovince":  {"按省平台时间判定(%s)", "by the province's time (%s)"},
 	"verdict.bylaptop":    {"按本机时钟判定(启动后尚未与省平台对时)", "by this laptop's clock (the province has not confirmed the time since hcscan started)"},
 	"provisional.clock":   {"临时结论:本机时钟早于已见过的时间(%s),无法核对有效期,请看上面的有效期;同步后确认", "provisional: this laptop's clock is behind a time already seen (%s), so the code's dates could not be checked: look at \"valid until\" above; confirmed after the next sync"},
+
+	"role.staff":       {"职工", "staff"},
+	"role.student":     {"学生", "student"},
+	"role.child":       {"幼儿", "child"},
+	"role.elderly":     {"老人", "resident"},
+	"roster.title":     {"名单登记", "Roster mode"},
+	"roster.help":      {"选择班组后,每位扫码的人都登记到该班组(省平台据此关联名单)。↑↓ 选择,回车确认,esc 返回", "Pick a group: everyone who shows a code is then enrolled into it (the province links them to the roster). ↑↓ to pick, Enter, esc to go back"},
+	"roster.none":      {"本机还没有名单:请先在管理平台建立名单并同步 (s, n)", "No roster on this scanner yet: make one in the portal, then sync (s, n)"},
+	"roster.end":       {"结束名单登记", "end roster mode"},
+	"roster.people":    {"%d 人", "%d people"},
+	"roster.on":        {"名单登记:扫码即登记到 %s (g 更换或结束)", "roster mode: each code is enrolled into %s (g to change or end)"},
+	"roster.group":     {"班组", "group"},
+	"roster.enrolled":  {"已登记到 %s", "enrolled into %s"},
+	"roster.nokey":     {"此码没有人员标识,无法登记:请此人更新健康码", "this code carries no person key, so it cannot be enrolled: ask for an updated code"},
+	"roster.notlisted": {"不在本单位名单:请核实身份", "not on our list: check who this is"},
+	"roster.unknown":   {"本机还没有名单,无法确认是否本单位人员:请核实身份", "no roster on this scanner yet: check by hand whether this person belongs here"},
+	"sync.people":      {"本单位人员提醒", "alerts about our people"},
+	"alert.red":        {"转红码", "turned red"},
+	"alert.yellow":     {"转黄码", "turned yellow"},
 }
 
 // holderLines tells a foreign holder the outcome in their own language:

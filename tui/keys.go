@@ -13,6 +13,7 @@ type KeyMap struct {
 	Records   key.Binding
 	Sync      key.Binding
 	Manual    key.Binding
+	Roster    key.Binding
 	Preview   key.Binding
 	Lock      key.Binding
 	SignOut   key.Binding
@@ -42,6 +43,7 @@ func DefaultKeyMap() KeyMap {
 		Records:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "records / 记录")),
 		Sync:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sync / 同步")),
 		Manual:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "manual entry / 手工登记")),
+		Roster:    key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "roster mode / 名单登记")),
 		Preview:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "camera preview / 画面")),
 		Lock:      key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "lock / 锁屏")),
 		SignOut:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sign out / 交班")),
@@ -51,7 +53,7 @@ func DefaultKeyMap() KeyMap {
 		Up:        key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up / 上")),
 		Down:      key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down / 下")),
 		Remeasure: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "measure again / 复测")),
-		Choose:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5"), key.WithHelp("1-5", "choose action / 选择处置")),
+		Choose:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6"), key.WithHelp("1-5", "choose action / 选择处置")),
 		SyncNow:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "sync now / 立即同步")),
 		AckAlerts: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "alerts noted / 已知悉警报")),
 		Filter:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "filter / 筛选")),

@@ -29,6 +29,7 @@ const (
 	screenRecords
 	screenSync
 	screenSummary
+	screenRoster // the group picker of roster mode
 )
 
 // Model is the whole program.
@@ -67,6 +68,7 @@ type Model struct {
 	guardUntil time.Time // keys before then do not reach the person on screen
 	records    recordsModel
 	syncv      syncModel
+	roster     rosterMode
 
 	footerMemo   footerCache
 	wedge        wedge
@@ -97,6 +99,7 @@ func New(ctx context.Context, deps Deps, set Settings) *Model {
 	m.manual = newManual(c, deps.Seal)
 	m.records = newRecords(c)
 	m.syncv = newSyncView(c)
+	m.roster = rosterMode{c: c}
 	m.lastActivity = c.now()
 	if deps.Camera != nil {
 		m.cam = deps.Camera.Status()
@@ -182,7 +185,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.sync = msg.state
 		var cmd, stats tea.Cmd
 		if m.screen == screenSync && was && !m.sync.Syncing {
-			cmd = loadSyncData(m.deps.Store)
+			cmd = loadSyncData(m.deps.Store, m.deps.Roster)
 		}
 		if m.sync.NewAlerts != alerts {
 			stats = loadStats(m.deps.Store, m.c.now()) // a new alert shows at once
@@ -192,7 +195,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.ackAlerts(msg.ids)
 	case alertsAckedMsg:
 		m.syncv.notice = m.c.T("alert.acked", msg.n)
-		return m, tea.Batch(loadSyncData(m.deps.Store), loadStats(m.deps.Store, m.c.now()))
+		return m, tea.Batch(loadSyncData(m.deps.Store, m.deps.Roster), loadStats(m.deps.Store, m.c.now()))
 	case verifiedMsg:
 		if !m.inCheck || msg.check != m.check.id || m.check.step != stepVerifying {
 			return m, nil
@@ -233,6 +236,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.records, cmd = m.records.Update(msg)
 		return m, cmd
+	case rosterGroupsMsg:
+		m.roster = m.roster.Update(msg)
+		return m, nil
 	case syncDataMsg:
 		var cmd tea.Cmd
 		m.syncv, cmd = m.syncv.Update(msg)

@@ -99,6 +99,10 @@ func (m *Model) route(k tea.KeyMsg) tea.Cmd {
 		m.records, cmd = m.records.Update(k)
 	case screenSync:
 		m.syncv, cmd = m.syncv.Update(k)
+	case screenRoster:
+		if m.roster = m.roster.Update(k); m.roster.decided {
+			m.screen = screenReady
+		}
 	case screenReady:
 		cmd = m.readyKey(k)
 	}
@@ -121,7 +125,10 @@ func (m *Model) readyKey(k tea.KeyMsg) tea.Cmd {
 		return loadRecords(m.deps.Store, m.c)
 	case key.Matches(k, keys.Sync):
 		m.screen = screenSync
-		return loadSyncData(m.deps.Store)
+		return loadSyncData(m.deps.Store, m.deps.Roster)
+	case key.Matches(k, keys.Roster) && m.deps.Roster != nil:
+		m.screen, m.roster = screenRoster, m.roster.open()
+		return loadRosterGroups(m.deps.Roster)
 	case key.Matches(k, keys.Manual):
 		m.screen = screenManual
 		m.manual = newManual(m.c, m.deps.Seal)

@@ -12,6 +12,7 @@ import (
 type syncDataMsg struct {
 	rejected []Rejected
 	alerts   []Alert
+	people   []Alert // about the institution's own people (nil: no roster)
 	err      error
 }
 
@@ -22,14 +23,18 @@ type syncNowMsg struct{}
 // acknowledgement of the alerts shown.
 type ackAlertsMsg struct{ ids []string }
 
-func loadSyncData(st RecordStore) tea.Cmd {
+func loadSyncData(st RecordStore, ro Roster) tea.Cmd {
 	return func() tea.Msg {
 		rej, err := st.Rejected(50)
 		if err != nil {
 			return syncDataMsg{err: err}
 		}
 		al, err := st.Alerts()
-		return syncDataMsg{rej, al, err}
+		var people []Alert
+		if ro != nil {
+			people = ro.Alerts()
+		}
+		return syncDataMsg{rej, al, people, err}
 	}
 }
 
@@ -39,6 +44,7 @@ type syncModel struct {
 	c        *common
 	rejected []Rejected
 	alerts   []Alert
+	people   []Alert
 	err      error
 	notice   string // what the last action did
 	back     bool   // the operator left the view
@@ -51,7 +57,7 @@ func newSyncView(c *common) syncModel {
 func (m syncModel) Update(msg tea.Msg) (syncModel, tea.Cmd) {
 	switch msg := msg.(type) {
 	case syncDataMsg:
-		m.rejected, m.alerts, m.err = msg.rejected, msg.alerts, msg.err
+		m.rejected, m.alerts, m.people, m.err = msg.rejected, msg.alerts, msg.people, msg.err
 	case tea.KeyMsg:
 		switch {
 		case key.Matches(msg, m.c.keys.Back):
@@ -129,6 +135,7 @@ func (m syncModel) View(width, height int, st SyncState, have bool, stats Stats)
 	if m.err != nil {
 		lines = append(lines, s.Error.Render(clean(m.err.Error(), 120)))
 	}
+	lines = append(lines, peopleAlertLines(c, m.people)...)
 	lines = append(lines, alertLines(c, m.alerts)...)
 	if m.notice != "" {
 		lines = append(lines, "", s.Good.Render(m.notice))

@@ -107,6 +107,7 @@ func (m checkModel) details(width int) []string {
 	if res.Claims.Name != "" {
 		out = append(out, kv(c.T("name"), clean(res.Claims.Name, 32))+"   "+kv(c.T("id"), clean(res.Claims.ID, 32)))
 	}
+	out = append(out, m.rosterLines()...)
 	if res.ScannedColour.Valid() {
 		col := m.colourName(res.EffectiveColour)
 		if res.StatusOverride {

@@ -97,6 +97,8 @@ func (m *Model) screenBody(h int) string {
 		return m.records.View(c.width, h)
 	case screenSync:
 		return m.syncv.View(c.width, h, m.sync, m.deps.Sync != nil, m.stats)
+	case screenRoster:
+		return m.roster.View(c.width, h)
 	}
 	return m.readyView(h)
 }
@@ -142,6 +144,9 @@ func (m *Model) readyView(h int) string {
 	}
 	if m.stats.Alerts > 0 {
 		notes = append(notes, s.Error.Width(c.width).Render("⚠ "+c.T("alert.ready", m.stats.Alerts)))
+	}
+	if b := m.roster.banner(); b != "" {
+		notes = append(notes, s.Good.Width(c.width).Render("▶ "+b))
 	}
 	for _, n := range clockSentences(c, c.clock(), m.deps.Sync != nil) {
 		notes = append(notes, s.Warn.Width(c.width).Render("⚠ "+n))
@@ -204,6 +209,8 @@ func (m *Model) bindings() []key.Binding {
 			return []key.Binding{k.SyncNow, k.AckAlerts, k.Back, k.Lang, k.Help}
 		}
 		return []key.Binding{k.SyncNow, k.Back, k.Lang, k.Help}
+	case screenRoster:
+		return []key.Binding{k.Up, k.Down, k.Confirm, k.Back}
 	case screenCheck:
 		if m.check.leaving {
 			return []key.Binding{k.Confirm, k.Back}
@@ -219,6 +226,9 @@ func (m *Model) bindings() []key.Binding {
 			return []key.Binding{k.Confirm, k.Back, k.Help}
 		}
 		return []key.Binding{k.Next, k.Lang, k.Help}
+	}
+	if m.deps.Roster != nil {
+		return []key.Binding{k.Manual, k.Roster, k.Records, k.Sync, k.Preview, k.Lang, k.Lock, k.SignOut, k.Quit, k.Help}
 	}
 	return []key.Binding{k.Manual, k.Records, k.Sync, k.Preview, k.Lang, k.Lock, k.SignOut, k.Quit, k.Help}
 }
@@ -277,8 +287,12 @@ func (m *Model) helpWord(desc string) string {
 
 func (m *Model) helpView() string {
 	k := m.c.keys
+	first := []key.Binding{k.Manual, k.Records, k.Sync, k.Preview}
+	if m.deps.Roster != nil {
+		first = []key.Binding{k.Manual, k.Roster, k.Records, k.Sync, k.Preview}
+	}
 	groups := [][]key.Binding{
-		{k.Manual, k.Records, k.Sync, k.Preview},
+		first,
 		{k.Digits, k.Remeasure, k.Choose, k.Confirm, k.Next},
 		{k.Lang, k.Lock, k.SignOut, k.Back, k.Quit, k.ForceQuit},
 	}

@@ -41,6 +41,7 @@ type GateConfig struct {
 	KeyGuard        Duration `toml:"key_guard"`
 	Bell            bool     `toml:"bell"`
 	TimeZone        string   `toml:"time_zone"`
+	RosterOnly      bool     `toml:"roster_only"`
 }
 
 type CameraConfig struct {

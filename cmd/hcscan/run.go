@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -280,9 +281,11 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 		Institution: cfg.Gate.Institution, Gate: cfg.Gate.Name, Policy: policy, AutoNext: cfg.Gate.AutoNext.Duration,
 		VerdictHold: cfg.Gate.VerdictHold.Duration, KeyGuard: cfg.Gate.KeyGuard.Duration,
 		Bell: cfg.Gate.Bell, IdleLock: cfg.UI.IdleLock.Duration, Lang: cfg.UI.Language, Banner: sc.banner,
-		Location: loc,
+		Location: loc, RosterOnly: cfg.Gate.RosterOnly,
 	}
 	var syncer tui.Syncer
+	var roster *screenwire.RosterBook
+	var checker *screenwire.Checker
 	recordStore := screenwire.NewStore(st, fixed)
 	stopSync := func() {}
 	if enrolled {
@@ -297,6 +300,8 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 			return fail(err)
 		}
 		checkOpts.Live = client
+		roster = screenwire.NewRosterBook(st, dev.Institution, func() ed25519.PublicKey { return checker.StatusKey(dev.ServerKey)() }, log)
+		checkOpts.Roster = roster
 		recordStore = recordStore.OnAppend(client.RecordSaved)
 		sctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -326,10 +331,13 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 	} else {
 		cam = screenwire.NewCamera(openCam())
 	}
-	checker := screenwire.NewChecker(st, checkOpts)
+	checker = screenwire.NewChecker(st, checkOpts)
 	deps := tui.Deps{Store: recordStore, Verify: checker.Verify, Camera: cam,
 		Sync: syncer, Seal: screenwire.Sealer(dev, enrolled), Bell: bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn,
 		Clock: clk, ClockEvents: clk.Watch(ctx, time.Second)}
+	if roster != nil {
+		deps.Roster = roster
+	}
 	m = tui.New(ctx, deps, set)
 	return m, func() { stopSync(); cam.Close() }, nil
 }

@@ -40,6 +40,8 @@ type CheckerOptions struct {
 	Policy healthcode.Policy // StaleAfter: when cached status data is too old
 	Clock  Clock             // nil: the moment given is all there is
 	Log    *slog.Logger      // nil: discard
+	// Roster says which people are the institution's own (nil: no roster).
+	Roster *RosterBook
 }
 
 // Checker verifies codes against the newest cached trust list (the sync
@@ -111,6 +113,9 @@ func (k *Checker) Verify(ctx context.Context, payload string, at healthcode.Mome
 		res = v.VerifyAt(payload, at)
 	}
 	out := tui.Verification{Result: res, At: at}
+	if res.Valid && k.o.Roster != nil {
+		out.Member, out.RosterKnown = k.o.Roster.Look(res.Claims.PersonKey)
+	}
 	if !res.Valid || k.o.Live == nil || !k.o.Live.State().Online {
 		return out
 	}
@@ -136,5 +141,17 @@ func Sealer(dev store.Device, enrolled bool) tui.SealFunc {
 	copy(pub[:], dev.SealKey)
 	return func(id tui.Identity) ([]byte, error) {
 		return store.SealIdentity(&pub, id.Name, id.ID, id.Phone)
+	}
+}
+
+// StatusKey is the province's key for what it signs for scanners (status
+// lists, the roster): the one the trust list vouches for, else fallback
+// (the server key from enrolment).
+func (k *Checker) StatusKey(fallback ed25519.PublicKey) func() ed25519.PublicKey {
+	return func() ed25519.PublicKey {
+		if tl, err := k.trustList(); err == nil && tl != nil && len(tl.StatusKey) > 0 {
+			return tl.StatusKey
+		}
+		return fallback
 	}
 }
