@@ -357,12 +357,14 @@ func TestVerdictTable(t *testing.T) {
 	if d := p.Decide(green, 365, false); !d.Printed {
 		t.Error("a static code is not marked printed")
 	}
-	for _, typo := range []string{"3.65", "365", "45", "33.9", "42.6", "abc", "36.66", "", "-36.5", "1e2"} {
+	// Three digits without the point are tenths when that is plausible
+	// ("365" is 36.5); otherwise they are a typo like any other.
+	for _, typo := range []string{"3.65", "45", "33.9", "42.6", "abc", "36.66", "", "-36.5", "1e2", "339", "426", "999", "3650", "36 5"} {
 		if v, err := ParseTemperature(typo); err == nil {
 			t.Errorf("typo %q accepted as %s", typo, v)
 		}
 	}
-	for in, want := range map[string]Temperature{"34.0": 340, "42.5": 425, "36": 360, " 36.6 ": 366} {
+	for in, want := range map[string]Temperature{"34.0": 340, "42.5": 425, "36": 360, " 36.6 ": 366, "365": 365, "340": 340, "425": 425, "381": 381} {
 		if v, err := ParseTemperature(in); err != nil || v != want {
 			t.Errorf("%q = %v, %v", in, v, err)
 		}

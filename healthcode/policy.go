@@ -62,12 +62,19 @@ func parseTenths(s string) (Temperature, error) {
 	return Temperature(f*10 + 0.5), nil
 }
 
-// ParseTemperature reads what an operator typed: "36.6" (or "36,6"). Only
-// 34.0–42.5 °C is accepted; anything else is a typo to be typed again.
+// ParseTemperature reads what an operator typed: "36.6" (or "36,6"), or
+// three digits without the point ("366"), read with one decimal when that
+// is a plausible reading (one key fewer at the door). Only 34.0–42.5 °C is
+// accepted; anything else is a typo to be typed again.
 func ParseTemperature(s string) (Temperature, error) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, ",", "."))
 	if s == "" {
 		return 0, fmt.Errorf("no temperature typed")
+	}
+	if len(s) == 3 && strings.Trim(s, "0123456789") == "" {
+		if t, _ := strconv.Atoi(s); Temperature(t) >= MinTemperature && Temperature(t) <= MaxTemperature {
+			return Temperature(t), nil
+		}
 	}
 	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > 1 {
 		return 0, fmt.Errorf("temperature %q: one decimal place, e.g. 36.6", s)

@@ -63,7 +63,8 @@ type checkModel struct {
 	// leaving: the operator pressed Esc and is asked to confirm that the
 	// person goes without a decision (a record says so).
 	leaving      bool
-	beforeSignIn bool // the code was read before anyone signed in
+	beforeSignIn bool          // the code was read before anyone signed in
+	earlier      *earlierCheck // this code or person was checked within the repeat window
 }
 
 func newCheck(c *common, id int, ctx context.Context, store RecordStore, stamp func(*healthcode.Record)) checkModel {
@@ -80,8 +81,9 @@ func (m *checkModel) decide() healthcode.Decision {
 		}
 		return d
 	}
-	// Nobody's code was verified: the operator decides, after the temperature.
-	d := healthcode.Decision{Verdict: healthcode.VerdictStop, DefaultDisposition: healthcode.DispositionPass,
+	// Nobody's code was verified: the operator decides, after the
+	// temperature; the record's verdict is the decision taken (manualVerdict).
+	d := healthcode.Decision{Verdict: healthcode.VerdictNone, DefaultDisposition: healthcode.DispositionPass,
 		Alternatives: healthcode.Dispositions}
 	if !p.TakeTemperature {
 		return d
@@ -123,6 +125,11 @@ func (m checkModel) startManual(p manualPerson) (checkModel, tea.Cmd) {
 // advance moves to the step the decision asks for.
 func (m checkModel) advance() (checkModel, tea.Cmd) {
 	switch {
+	case m.repeatPass():
+		// Passed within the window and passes again: a repeat, recorded
+		// as one, with nothing to type (the earlier reading stands).
+		m.dec.NeedTemperature = false
+		return m.save(healthcode.DispositionPass)
 	case m.dec.NeedTemperature:
 		m.step = stepTemperature
 		m.prefill()
@@ -130,7 +137,7 @@ func (m checkModel) advance() (checkModel, tea.Cmd) {
 	case m.dec.Fever && m.dec.OfferRemeasure:
 		m.step = stepFever
 		return m, nil
-	case m.dec.Verdict == healthcode.VerdictPass && !m.dec.Fever:
+	case m.manual == nil && m.dec.Verdict == healthcode.VerdictPass && !m.dec.Fever:
 		return m.save(healthcode.DispositionPass)
 	}
 	m.step = stepDisposition
@@ -177,6 +184,7 @@ func (m checkModel) record(d healthcode.Disposition) healthcode.Record {
 	m.c.clock().Stamp(&r)
 	if p := m.manual; p != nil {
 		r.Manual, r.Name, r.IDMasked, r.Sealed, r.ManualReason = true, p.name, p.id, p.sealed, p.reason
+		r.Verdict = manualVerdict(d, m.dec.Fever)
 	} else {
 		res := m.v.Result
 		r.CodeHash, r.Dynamic = res.CodeHash, res.Dynamic
@@ -187,6 +195,9 @@ func (m checkModel) record(d healthcode.Disposition) healthcode.Record {
 		r.Name, r.IDMasked = clean(res.Claims.Name, 32), clean(res.Claims.ID, 32)
 		r.Region, r.Lang = res.Claims.Region, res.Claims.Lang
 		m.rosterFields(&r)
+	}
+	if m.earlier != nil {
+		r.RepeatOf = m.earlier.id
 	}
 	if m.stamp != nil {
 		m.stamp(&r)
@@ -225,6 +236,23 @@ func (m checkModel) done(notice string) (checkModel, tea.Cmd) {
 	return m, nil
 }
 
+// repeatPass says the person passed within the repeat window and their
+// code would pass again: no temperature is asked twice in the window.
+func (m checkModel) repeatPass() bool {
+	return m.earlier != nil && m.manual == nil && m.earlier.verdict == healthcode.VerdictPass && !m.earlier.fever &&
+		m.dec.Verdict == healthcode.VerdictPass && !m.dec.Fever && m.temp == 0
+}
+
+// manualVerdict is the verdict of a person without a code: what the
+// operator decided. Let through with a normal temperature is a pass;
+// anything else (another disposition, a fever) a stop.
+func manualVerdict(d healthcode.Disposition, fever bool) healthcode.Verdict {
+	if d == healthcode.DispositionPass && !fever {
+		return healthcode.VerdictPass
+	}
+	return healthcode.VerdictStop
+}
+
 // passedOn says the person is saved and the screen may move on to the
 // next by itself: a pass (no fever). A stop waits for the operator's Enter.
 func (m checkModel) passedOn() bool {
@@ -236,6 +264,11 @@ func (m checkModel) passedOn() bool {
 // disposition, what was measured so far.
 func (m checkModel) abandon() (checkModel, tea.Cmd) {
 	m.leaving = false
+	if e := m.earlier; e != nil {
+		// A repeat: the earlier record stands for this person.
+		m.c.log.Info("repeat left without a decision; the earlier record stands", "earlier", e.id)
+		return m.done(m.c.T("left.repeat", m.c.local(e.at).Format("15:04")))
+	}
 	m.rec = m.record(healthcode.DispositionNone)
 	m.rec.Abandoned = true
 	if m.rec.Verdict != healthcode.VerdictInvalid {

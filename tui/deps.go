@@ -25,6 +25,11 @@ type Scan struct {
 	Text   string
 	At     time.Time
 	Source ScanSource
+	// Several codes in one frame (a parent holding the children's printed
+	// codes, a car at a checkpoint) are one group: Group names it (0: a
+	// code on its own), Index is this code's place in it from 1, Of how
+	// many codes the frame held. Each is its own person.
+	Group, Index, Of int
 }
 
 // CameraState is what the camera is doing, for the status bar.
@@ -151,6 +156,10 @@ type Verification struct {
 	healthcode.Result
 	LiveStatus bool              // the colour was confirmed online just now
 	At         healthcode.Moment // the time it was checked at (zero: the one the screen passed)
+	// StatusFetched is when the cached status list the colour was checked
+	// against was fetched (zero: there is none); the verdict says which
+	// status data it used.
+	StatusFetched time.Time
 	// Member is set when the code's person key is one of the institution's
 	// people on the roster this scanner holds.
 	Member *RosterMember
@@ -215,11 +224,14 @@ type Settings struct {
 	// KeyGuard is how long keys are kept from a person who just came on
 	// screen, so that a key meant for the one before does not land on
 	// them (0: no guard).
-	KeyGuard  time.Duration
-	Bell      bool
-	IdleLock  time.Duration // 0: never lock
-	Lang      string        // "zh" or "en"
-	ClockWarn time.Duration // say so when the laptop's clock is off by more (default 1 min)
+	KeyGuard time.Duration
+	// RepeatWindow: the same code or person checked again within it is a
+	// repeat ("already checked at HH:MM"), recorded as one (0: off).
+	RepeatWindow time.Duration
+	Bell         bool
+	IdleLock     time.Duration // 0: never lock
+	Lang         string        // "zh" or "en"
+	ClockWarn    time.Duration // say so when the laptop's clock is off by more (default 1 min)
 	// Location is the institution's time zone: times shown and "today"
 	// (nil: the zone of the clock's times).
 	Location *time.Location

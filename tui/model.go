@@ -66,6 +66,7 @@ type Model struct {
 	nextAt     time.Time // the finished verdict stays up until then
 	holdArmed  bool      // a holdOverMsg is on its way
 	guardUntil time.Time // keys before then do not reach the person on screen
+	recent     recentChecks
 	records    recordsModel
 	syncv      syncModel
 	roster     rosterMode
@@ -94,7 +95,7 @@ func New(ctx context.Context, deps Deps, set Settings) *Model {
 	}
 	c := &common{styles: DefaultStyles(), keys: DefaultKeyMap(), width: 80, height: 24, lang: set.Lang,
 		set: set, clock: clock, confirmable: deps.Sync != nil, log: deps.Log, bell: deps.Bell, therm: deps.Therm}
-	m := &Model{c: c, deps: deps, ctx: ctx, help: help.New()}
+	m := &Model{c: c, deps: deps, ctx: ctx, help: help.New(), recent: newRecentChecks(set.RepeatWindow)}
 	m.signin = newSignIn(c, deps.Store, "")
 	m.manual = newManual(c, deps.Seal)
 	m.records = newRecords(c)
@@ -110,6 +111,9 @@ func New(ctx context.Context, deps Deps, set Settings) *Model {
 // Init starts the clock and the feeds.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tick(m.c.now(), m.deps.Store, m.c.now), loadStats(m.deps.Store, m.c.now())}
+	if m.recent.window > 0 {
+		cmds = append(cmds, loadRecent(m.deps.Store, m.c.now()))
+	}
 	if m.deps.Camera != nil {
 		cmds = append(cmds, waitForScan(m.deps.Camera.Scans()))
 	}
@@ -200,9 +204,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !m.inCheck || msg.check != m.check.id || m.check.step != stepVerifying {
 			return m, nil
 		}
+		if e, ok := m.recent.find(msg.v.Result, m.c.now()); ok {
+			m.check.earlier = &e
+		}
 		var cmd tea.Cmd
 		m.check, cmd = m.check.verified(msg.v)
 		return m, cmd
+	case recentLoadedMsg:
+		m.recent.seed(msg.rows, m.c.now())
+		return m, nil
 	case savedMsg:
 		if !m.inCheck || msg.check != m.check.id {
 			return m, nil
@@ -215,6 +225,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.shift.tally.Add(&msg.rec)
 		m.c.log.Info("record saved", "record", msg.rec.ID, "seq", msg.rec.Seq, "verdict", msg.rec.Verdict,
 			"disposition", msg.rec.Disposition, "abandoned", msg.rec.Abandoned, "repeat_of", msg.rec.RepeatOf)
+		m.recent.note(&msg.rec, m.c.now())
 		m.finished()
 		// After a pass the next person comes once the verdict has been up
 		// for a moment; after a stop the operator acknowledges "saved"

@@ -207,6 +207,26 @@ var screenCases = []struct {
 		r.scan(r.w.forged(r.t))
 		r.waitText(map[string]string{"zh": "等候核验", "en": "more codes waiting"}[r.lang])
 	}},
+	{"repeat", func(s *tui.Settings) { s.RepeatWindow = 10 * time.Minute }, func(r *screenRun) {
+		r.signIn()
+		code := r.w.green(r.t)
+		r.scan(code)
+		r.waitText("temp.ask")
+		r.keys("365 enter")
+		r.waitText("saved")
+		r.keys("enter")
+		r.waitText("ready.hint")
+		r.scan(code)
+		r.waitText("saved") // the repeat needs no key
+	}},
+	{"group_of_three", nil, func(r *screenRun) {
+		r.signIn()
+		for i := range 3 {
+			code := r.w.code(r.t, healthcode.Green, fmt.Sprintf("王小%d", i), fmt.Sprintf("11010520150101%04d", i), "zh", testNow.Add(-time.Hour), 72*time.Hour)
+			r.tm.Send(tui.Scanned(tui.Scan{Text: code, At: testNow, Source: tui.SourceCamera, Group: 1, Index: i + 1, Of: 3}))
+		}
+		r.waitText("temp.ask")
+	}},
 	{"manual_form", nil, func(r *screenRun) {
 		r.signIn()
 		r.keys("m")
@@ -228,7 +248,7 @@ var screenCases = []struct {
 		r.keys("36.6 enter")
 		r.waitText("disp.ask")
 		r.keys("enter")
-		r.waitText("saved.next")
+		r.waitText("saved")
 	}},
 	{"records", nil, func(r *screenRun) {
 		r.signIn()

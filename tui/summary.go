@@ -20,22 +20,29 @@ type shift struct {
 // summaryView is the shift summary shown on sign-out.
 func summaryView(c *common, sh shift, end time.Time, pending int, width, height int) string {
 	s := c.styles
-	row := func(k string, v int) string { return pad(s.Label.Render(k), 14) + "  " + s.Value.Render(fmt.Sprint(v)) }
+	t := sh.tally
+	counts := []struct {
+		key string
+		n   int
+	}{
+		{"summary.checks", t.Total}, {"passed", t.Passed}, {"stopped", t.Stopped}, {"fever", t.Fever},
+		{"invalid", t.Invalid}, {"summary.manual", t.Manual}, {"summary.repeats", t.Repeats},
+		{"left.mark", t.Abandoned}, {"waiting", pending},
+	}
+	lw := 0
+	for _, k := range counts {
+		lw = max(lw, lipgloss.Width(c.T(k.key)))
+	}
 	dur := end.Sub(sh.start).Round(time.Minute)
 	lines := []string{
 		s.Title.Render(c.T("summary") + " · " + clean(sh.operator, 20)),
 		c.T("summary.since", c.local(sh.start).Format("15:04"), c.local(end).Format("15:04"), dur.String()),
 		"",
-		row(c.T("summary.checks"), sh.tally.Total),
-		row(c.T("passed"), sh.tally.Passed),
-		row(c.T("stopped"), sh.tally.Stopped),
-		row(c.T("fever"), sh.tally.Fever),
-		row(c.T("invalid"), sh.tally.Invalid),
-		row(c.T("summary.manual"), sh.tally.Manual),
-		row(c.T("waiting"), pending),
-		"",
-		s.Faint.Render(c.T("summary.hint")),
 	}
+	for _, k := range counts {
+		lines = append(lines, s.Label.Render(pad(c.T(k.key), lw))+"  "+s.Value.Render(fmt.Sprint(k.n)))
+	}
+	lines = append(lines, "", s.Faint.Render(c.T("summary.hint")))
 	box := s.Box.Render(strings.Join(lines, "\n"))
 	if lipgloss.Width(box) > width {
 		return strings.Join(lines, "\n")

@@ -24,14 +24,15 @@ func (m checkModel) look() verdictLook {
 	switch {
 	case m.step == stepVerifying:
 		return verdictLook{s.VerdictWait, '…', "", "核验中", "CHECKING"}
+	case m.manual != nil:
+		// A person without a code has no verdict until the operator
+		// decides: a neutral block, whatever is decided.
+		return verdictLook{s.VerdictWait, '✎', "", "手工登记", "MANUAL ENTRY"}
 	case m.dec.Verdict == healthcode.VerdictInvalid:
 		return verdictLook{s.VerdictStop, '?', "INVALID", "无效", "INVALID CODE"}
 	case m.dec.Verdict == healthcode.VerdictStop:
 		st := s.VerdictStop
 		if m.manual == nil && m.v.EffectiveColour == healthcode.Yellow && !m.dec.Fever {
-			st = s.VerdictWarn
-		}
-		if m.manual != nil && !m.dec.Fever {
 			st = s.VerdictWarn
 		}
 		return verdictLook{st, '✖', "STOP", "停止", "STOP"}
@@ -67,6 +68,15 @@ func (m checkModel) band(width int, roomy bool) string {
 		}
 	}
 	word := fmt.Sprintf("%s %c %s", lk.zh, lk.symbol, lk.en)
+	if m.earlier != nil && m.step != stepVerifying {
+		word += "  · ↻ " + m.c.T("repeat.word")
+	}
+	if sc := m.scan; sc.Group != 0 && m.manual == nil {
+		word += "  · " + m.c.T("group.of", sc.Index, sc.Of)
+	}
+	if m.manual != nil && m.step == stepSaved {
+		word += "  · " + m.c.T("decided") + ": " + m.c.T("verdict."+m.rec.Verdict.String())
+	}
 	if m.dec.Fever {
 		word += "  · " + m.c.T("fever") + " " + m.temp.String() + " °C"
 	}
@@ -96,6 +106,9 @@ func (m checkModel) details(width int) []string {
 			out = append(out, s.Faint.Render(p.sealNote))
 		}
 		return m.withTemp(out)
+	}
+	if e := m.earlier; e != nil && m.step != stepVerifying {
+		out = append(out, s.Warn.Render("↻ "+c.T("repeat.earlier", c.local(e.at).Format("15:04"), m.earlierWords(*e))))
 	}
 	if m.beforeSignIn {
 		out = append(out, s.Warn.Render(c.T("seen.before", m.scan.At.In(c.now().Location()).Format("15:04:05"))))
@@ -133,10 +146,50 @@ func (m checkModel) details(width int) []string {
 		out = append(out, s.Warn.Width(width).Render(c.T("provisional.clock", c.local(m.v.At.Seen).Format("01-02 15:04"))))
 	case m.dec.Provisional:
 		out = append(out, s.Warn.Render(c.T("provisional")))
-	case m.v.LiveStatus:
-		out = append(out, s.Faint.Render(c.T("livestatus")))
+	}
+	if line := m.statusData(); line != "" {
+		st := s.Faint
+		if !m.v.LiveStatus {
+			st = s.Label
+		}
+		out = append(out, st.Render(line))
 	}
 	return m.withTemp(out)
+}
+
+// earlierWords says what the earlier check decided: its verdict, and
+// its disposition or temperature.
+func (m checkModel) earlierWords(e earlierCheck) string {
+	c := m.c
+	w := c.T("verdict." + e.verdict.String())
+	switch {
+	case e.verdict != healthcode.VerdictPass && e.disposition != healthcode.DispositionNone:
+		w += ": " + e.disposition.Label(c.lang)
+	case e.temp != 0:
+		w += ", " + e.temp.String() + " °C"
+	}
+	return w
+}
+
+// statusData says which status data the colour was checked against: the
+// province online, or the list cached at a time ("" for a code that did
+// not verify: it has no colour to check).
+func (m checkModel) statusData() string {
+	c := m.c
+	switch {
+	case !m.v.Valid:
+		return ""
+	case m.v.LiveStatus:
+		return c.T("livestatus")
+	case m.v.StatusFetched.IsZero():
+		return c.T("status.nolist")
+	}
+	at := c.local(m.v.StatusFetched)
+	layout := "15:04"
+	if y, mo, d := at.Date(); y != c.local(c.now()).Year() || mo != c.local(c.now()).Month() || d != c.local(c.now()).Day() {
+		layout = "01-02 15:04"
+	}
+	return c.T("status.cached", at.Format(layout))
 }
 
 func (m checkModel) withTemp(out []string) []string {
@@ -163,7 +216,11 @@ func (m checkModel) stepLines(width int) []string {
 	switch m.step {
 	case stepTemperature:
 		out = append(out, s.Title.Render(c.T("temp.ask")))
-		out = append(out, s.Label.Render(c.T("temp.label")+": ")+s.Selected.Render(" "+m.tempInput+"_ ")+" °C")
+		line := s.Label.Render(c.T("temp.label")+": ") + s.Selected.Render(" "+m.tempInput+"_ ") + " °C"
+		if t, err := healthcode.ParseTemperature(m.tempInput); err == nil && !strings.ContainsAny(m.tempInput, ".,") && len(m.tempInput) == 3 {
+			line += s.Faint.Render("  = " + t.String() + " °C")
+		}
+		out = append(out, line)
 		if m.tempErr != "" {
 			out = append(out, s.Error.Render(m.tempErr))
 		}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -221,7 +222,7 @@ func (m *Model) bindings() []key.Binding {
 		case stepFever:
 			return []key.Binding{k.Remeasure, k.Confirm, k.Back, k.Help}
 		case stepDisposition:
-			return []key.Binding{k.Choose, k.Up, k.Down, k.Confirm, k.Back, k.Help}
+			return []key.Binding{m.chooseKey(), k.Up, k.Down, k.Confirm, k.Back, k.Help}
 		case stepSaveFailed:
 			return []key.Binding{k.Confirm, k.Back, k.Help}
 		}
@@ -234,15 +235,30 @@ func (m *Model) bindings() []key.Binding {
 }
 
 func (m *Model) footer() string {
-	k := footerKey{m.screen, m.check.step, m.check.leaving, m.c.lang, m.c.width, m.stats.Alerts > 0}
+	k := footerKey{m.screen, m.check.step, m.check.leaving, len(m.check.choices), m.c.lang, m.c.width, m.stats.Alerts > 0}
 	if m.footerMemo.ok && m.footerMemo.key == k {
 		return m.footerMemo.text
 	}
-	h := m.help
-	h.Width = m.c.width
-	text := h.ShortHelpView(m.shortBindings())
+	text := m.fitKeys(m.shortBindings())
 	m.footerMemo = footerCache{k, text, true}
 	return text
+}
+
+// fitKeys lays the keys out in one line of the terminal's width: when
+// they do not all fit, the least used go (the list is most used first),
+// never cut in the middle, and "? help" stays last when it is there.
+func (m *Model) fitKeys(bs []key.Binding) string {
+	h := m.help
+	h.Width = 0
+	for len(bs) > 1 && lipgloss.Width(h.ShortHelpView(bs)) > m.c.width {
+		drop := len(bs) - 1
+		if bs[drop].Help().Key == m.c.keys.Help.Help().Key && drop > 0 {
+			drop--
+		}
+		bs = append(bs[:drop:drop], bs[drop+1:]...)
+	}
+	h.Width = m.c.width
+	return h.ShortHelpView(bs)
 }
 
 // footerKey is what the footer depends on; the idle screen redraws every
@@ -251,6 +267,7 @@ type footerKey struct {
 	screen  screen
 	step    checkStep
 	leaving bool
+	choices int
 	lang    string
 	width   int
 	alerts  bool // open alerts: the sync view offers to acknowledge them
@@ -260,6 +277,17 @@ type footerCache struct {
 	key  footerKey
 	text string
 	ok   bool
+}
+
+// chooseKey is the number keys of the dispositions on offer (1-3 when
+// three are offered), as the prompt says.
+func (m *Model) chooseKey() key.Binding {
+	n := max(1, min(len(m.check.choices), 9))
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprint(i + 1)
+	}
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(fmt.Sprintf("1-%d", n), m.c.keys.Choose.Help().Desc))
 }
 
 // shortBindings shows each key's help in the interface language only.

@@ -39,6 +39,7 @@ type GateConfig struct {
 	AutoNext        Duration `toml:"auto_next"`
 	VerdictHold     Duration `toml:"verdict_hold"`
 	KeyGuard        Duration `toml:"key_guard"`
+	RepeatWindow    Duration `toml:"repeat_window"`
 	Bell            bool     `toml:"bell"`
 	TimeZone        string   `toml:"time_zone"`
 	RosterOnly      bool     `toml:"roster_only"`
@@ -87,7 +88,7 @@ func DefaultConfig() Config {
 		Gate: GateConfig{
 			Institution: "", Name: "gate", TakeTemperature: true, FeverThreshold: 37.3,
 			StaleAfter: Duration{24 * time.Hour}, AutoNext: Duration{2 * time.Second}, Bell: true,
-			VerdictHold: Duration{time.Second}, KeyGuard: Duration{300 * time.Millisecond},
+			VerdictHold: Duration{time.Second}, KeyGuard: Duration{300 * time.Millisecond}, RepeatWindow: Duration{10 * time.Minute},
 		},
 		Camera: CameraConfig{Source: "0", Width: 1280, Height: 720, FPS: 30, ImageSeconds: 3, Cooldown: Duration{5 * time.Second}},
 		Server: ServerConfig{SyncInterval: Duration{30 * time.Second}, OnlineCheck: Duration{800 * time.Millisecond}},
@@ -209,6 +210,8 @@ func (c *Config) check() error {
 		return bad("gate.verdict_hold", "must be between 0s and 10s")
 	case c.Gate.KeyGuard.Duration < 0 || c.Gate.KeyGuard.Duration > 2*time.Second:
 		return bad("gate.key_guard", "must be between 0s (off) and 2s")
+	case c.Gate.RepeatWindow.Duration < 0 || c.Gate.RepeatWindow.Duration > 24*time.Hour:
+		return bad("gate.repeat_window", "must be between 0s (off) and 24h")
 	case c.Camera.Width < 0 || c.Camera.Height < 0:
 		return bad("camera.width", "width and height must not be negative")
 	case c.Camera.FPS < 0 || c.Camera.FPS > 240:

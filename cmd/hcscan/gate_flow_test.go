@@ -3,7 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -226,5 +231,138 @@ func TestEnterRightAfterTheScreenMovesOnIsNotApplied(t *testing.T) {
 	}
 	if !strings.Contains(recs[0].Name, strings.Split(names[0], "*")[0]) {
 		t.Fatalf("first record %+v", recs[0])
+	}
+}
+
+// The same person scanned again within the repeat window: the screen says
+// "already checked at HH:MM (pass, 36.5 °C)", the record is marked a repeat
+// of the first (no temperature asked twice, no key), and the day counts it
+// as a repeat. A yellow code scanned again is checked in full, marked too.
+func TestRepeatWithinTheWindowIsMarked(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := gateWorld(t, ctx)
+	codes, names := people(t, ctx, w, 1)
+	yellow := issueCode(t, ctx, w, "yellow", "黄小明", "310104198506061234")
+	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, ""), dataPath: w.DataPath}, 100, 30)
+	f.wait("Operator sign-in")
+	f.signIn(w.Operator, w.PIN)
+	f.wait("Ready")
+	f.scanGun(codes[0])
+	f.wait(askTemp)
+	f.typeText("365")
+	f.enter()
+	f.wait(savedMsg)
+	f.wait("Ready") // back by itself after the pass
+	first := time.Now()
+	f.scanGun(codes[0])
+	f.wait("REPEAT")
+	f.wait("already checked at " + first.Format("15:04"))
+	f.wait(savedMsg)
+	f.wait("Ready")
+
+	f.scanGun(yellow)
+	f.wait(askTemp)
+	f.typeText("366")
+	f.enter()
+	f.wait("Choose what happens")
+	f.enter()
+	f.wait(savedMsg)
+	f.enter()
+	f.wait("Ready")
+	f.scanGun(yellow)
+	f.wait("already checked at")
+	f.wait(askTemp)
+	f.typeText("367")
+	f.enter()
+	f.wait("Choose what happens")
+	f.enter()
+	f.wait(savedMsg)
+	recs := f.records()
+	day, err := f.st.Today()
+	f.quit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4", len(recs))
+	}
+	if r := recs[1]; r.Name != names[0] || r.RepeatOf != recs[0].ID || r.Verdict != healthcode.VerdictPass || r.Temperature != 0 {
+		t.Errorf("repeat of a pass: %+v; want a pass marked a repeat of %s", r, recs[0].ID)
+	}
+	if r := recs[3]; r.RepeatOf != recs[2].ID || r.Verdict != healthcode.VerdictStop || r.Temperature != 367 {
+		t.Errorf("repeat of a stop: %+v; want a full check marked a repeat of %s", r, recs[2].ID)
+	}
+	if recs[0].RepeatOf != "" || recs[2].RepeatOf != "" {
+		t.Errorf("first checks marked as repeats: %+v %+v", recs[0], recs[2])
+	}
+	if day.Repeats != 2 || day.Total != 4 {
+		t.Errorf("the day's counts %+v; want 2 repeats of 4 checks", day)
+	}
+}
+
+// A parent holds up three children's printed codes: one frame, three
+// people, each shown as "n of 3" and decided on its own, three records.
+func TestThreeCodesInOneFrameAreThreePeople(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := gateWorld(t, ctx)
+	codes, names := people(t, ctx, w, 3)
+	dir := t.TempDir()
+	writeCodesSideBySide(t, filepath.Join(dir, "family.png"), codes)
+	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, dir), dataPath: w.DataPath}, 120, 40)
+	f.wait("Operator sign-in")
+	f.signIn(w.Operator, w.PIN)
+	temps := []string{"365", "366", "367"}
+	for i := range codes {
+		f.wait(fmt.Sprintf("%d of 3 in one picture", i+1))
+		f.wait(names[i])
+		f.wait(askTemp)
+		f.typeText(temps[i])
+		f.enter()
+		f.wait(savedMsg)
+	}
+	recs := f.records()
+	f.quit()
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	for i, r := range recs {
+		if r.Name != names[i] || r.Temperature != healthcode.Temperature(365+i) || r.Verdict != healthcode.VerdictPass {
+			t.Errorf("person %d: %s %v %v; want %s %s pass", i+1, r.Name, r.Temperature, r.Verdict, names[i], temps[i])
+		}
+	}
+}
+
+// writeCodesSideBySide writes one image holding the codes in a row, at 6
+// pixels a module: as large as a parent's printed codes filmed close
+// (the live decoder reads a frame's second and third codes of this size).
+func writeCodesSideBySide(t *testing.T, path string, codes []string) {
+	t.Helper()
+	var imgs []*image.Gray
+	w, h := 40, 0
+	for _, c := range codes {
+		g, err := qrimage.Render(c, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs = append(imgs, g)
+		w += g.Bounds().Dx() + 40
+		h = max(h, g.Bounds().Dy())
+	}
+	out := image.NewGray(image.Rect(0, 0, w, h+80))
+	draw.Draw(out, out.Bounds(), image.NewUniform(color.Gray{Y: 230}), image.Point{}, draw.Src)
+	x := 40
+	for _, g := range imgs {
+		draw.Draw(out, g.Bounds().Add(image.Pt(x, 40)), g, image.Point{}, draw.Src)
+		x += g.Bounds().Dx() + 40
+	}
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	if err := png.Encode(fh, out); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -279,7 +279,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 
 	set := tui.Settings{
 		Institution: cfg.Gate.Institution, Gate: cfg.Gate.Name, Policy: policy, AutoNext: cfg.Gate.AutoNext.Duration,
-		VerdictHold: cfg.Gate.VerdictHold.Duration, KeyGuard: cfg.Gate.KeyGuard.Duration,
+		VerdictHold: cfg.Gate.VerdictHold.Duration, KeyGuard: cfg.Gate.KeyGuard.Duration, RepeatWindow: cfg.Gate.RepeatWindow.Duration,
 		Bell: cfg.Gate.Bell, IdleLock: cfg.UI.IdleLock.Duration, Lang: cfg.UI.Language, Banner: sc.banner,
 		Location: loc, RosterOnly: cfg.Gate.RosterOnly,
 	}

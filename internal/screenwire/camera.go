@@ -48,10 +48,17 @@ func (s *Camera) attach(cam *camera.Camera, openErr error) {
 	}
 	go func() {
 		defer close(s.ch)
+		group := 0
 		for sc := range cam.Scans() {
-			// A frame with several new codes gives one scan each, in reading order.
-			for _, code := range sc.Codes {
-				s.ch <- tui.Scan{Text: code.Text, At: sc.FrameTime, Source: tui.SourceCamera}
+			// A frame with several new codes gives one scan each, in
+			// reading order, marked as one group ("1 of 3").
+			g := 0
+			if len(sc.Codes) > 1 {
+				group++
+				g = group
+			}
+			for i, code := range sc.Codes {
+				s.ch <- tui.Scan{Text: code.Text, At: sc.FrameTime, Source: tui.SourceCamera, Group: g, Index: i + 1, Of: len(sc.Codes)}
 			}
 		}
 	}()

@@ -112,7 +112,7 @@ func (k *Checker) Verify(ctx context.Context, payload string, at healthcode.Mome
 		k.o.Log.Warn("a genuine code was issued after this laptop's clock: the clock is behind", "issued", res.Claims.IssuedAt, "wall", at.Wall)
 		res = v.VerifyAt(payload, at)
 	}
-	out := tui.Verification{Result: res, At: at}
+	out := tui.Verification{Result: res, At: at, StatusFetched: fetched}
 	if res.Valid && k.o.Roster != nil {
 		out.Member, out.RosterKnown = k.o.Roster.Look(res.Claims.PersonKey)
 	}
