@@ -73,6 +73,34 @@ func (f *flow) waitWithin(s string, d time.Duration) {
 	}
 }
 
+// waitAll waits until every one of ss shows after the previous match, in
+// any order (lines drawn in one frame, or redrawn, come in no fixed order).
+func (f *flow) waitAll(ss ...string) {
+	f.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, _ := io.ReadAll(f.tm.Output())
+		f.screen = append(f.screen, b...)
+		end, all := f.pos, true
+		for _, s := range ss {
+			i := bytes.Index(f.screen[f.pos:], []byte(s))
+			if i < 0 {
+				all = false
+				break
+			}
+			end = max(end, f.pos+i+len(s))
+		}
+		if all {
+			f.pos = end
+			return
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("screen never showed all of %q; last output:\n%s", ss, f.screen[max(0, len(f.screen)-3000):])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (f *flow) enter()                { f.tm.Send(tea.KeyMsg{Type: tea.KeyEnter}) }
 func (f *flow) esc()                  { f.tm.Send(tea.KeyMsg{Type: tea.KeyEscape}) }
 func (f *flow) tab()                  { f.tm.Send(tea.KeyMsg{Type: tea.KeyTab}) }

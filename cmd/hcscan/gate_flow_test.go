@@ -83,9 +83,7 @@ func TestCodesReadBeforeSignInAllEndAsRecords(t *testing.T) {
 	f.wait("3 codes read: they are checked one by one after sign-in")
 	f.signIn(w.Operator, w.PIN)
 	for _, name := range names {
-		f.wait("code read before sign-in")
-		f.wait(name)
-		f.wait(askTemp)
+		f.waitAll("code read before sign-in", name, askTemp)
 		f.typeText("36.5")
 		f.enter()
 		f.wait(savedMsg)
@@ -205,9 +203,7 @@ func TestEnterRightAfterTheScreenMovesOnIsNotApplied(t *testing.T) {
 	f.wait("Ready")
 	f.scanGun(codes[0])
 	f.scanGun(codes[1])
-	f.wait(names[0])
-	f.wait("1 more codes waiting")
-	f.wait(askTemp)
+	f.waitAll(names[0], "1 more codes waiting", askTemp)
 	f.enter() // confirms the thermometer's 36.6 for the first person
 	f.wait(savedMsg)
 	saved := time.Now()
@@ -256,9 +252,7 @@ func TestRepeatWithinTheWindowIsMarked(t *testing.T) {
 	f.wait("Ready") // back by itself after the pass
 	first := time.Now()
 	f.scanGun(codes[0])
-	f.wait("REPEAT")
-	f.wait("already checked at " + first.Format("15:04"))
-	f.wait(savedMsg)
+	f.waitAll("REPEAT", "already checked at "+first.Format("15:04"), savedMsg)
 	f.wait("Ready")
 
 	f.scanGun(yellow)
@@ -315,9 +309,7 @@ func TestThreeCodesInOneFrameAreThreePeople(t *testing.T) {
 	f.signIn(w.Operator, w.PIN)
 	temps := []string{"365", "366", "367"}
 	for i := range codes {
-		f.wait(fmt.Sprintf("%d of 3 in one picture", i+1))
-		f.wait(names[i])
-		f.wait(askTemp)
+		f.waitAll(fmt.Sprintf("%d of 3 in one picture", i+1), names[i], askTemp)
 		f.typeText(temps[i])
 		f.enter()
 		f.wait(savedMsg)
