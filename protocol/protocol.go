@@ -68,6 +68,8 @@ const (
 	ErrStaleTime           = "stale_time"             // 401: X-Time outside ClockSkew
 	ErrReplay              = "replay"                 // 401: nonce already seen
 	ErrDeviceDisabled      = "device_disabled"        // 403
+	ErrStaffDisabled       = "staff_disabled"         // 403: the staff member is disabled
+	ErrConflict            = "conflict"               // 409: the change was already made otherwise
 	ErrBadToken            = "bad_token"              // 401: no such enrolment token
 	ErrTokenUsed           = "token_used"             // 403: the token enrolled a device already
 	ErrTokenExpired        = "token_expired"          // 403

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -14,7 +16,36 @@ import (
 const (
 	AdminPathToken  = "/admin/v1/token"
 	AdminPathStatus = "/admin/v1/status"
+	// AdminPathInstitution lists institutions or decides on an application.
+	AdminPathInstitution = "/admin/v1/institution"
 )
+
+// AdminInstitutionRequest lists institutions (Action "list", State a
+// filter) or approves or refuses one (Action "approve" or "refuse").
+type AdminInstitutionRequest struct {
+	Action string `json:"action"`
+	Name   string `json:"name,omitempty"`
+	State  string `json:"state,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+// AdminInstitutionReply is the institutions listed or the one decided.
+type AdminInstitutionReply struct {
+	Institutions []Institution `json:"institutions"`
+}
+
+// AdminInstitution does what req asks, as the province (its command line).
+func (s *Server) AdminInstitution(ctx context.Context, req AdminInstitutionRequest) (AdminInstitutionReply, error) {
+	switch req.Action {
+	case "list":
+		l, err := s.store.Institutions(ctx, req.State)
+		return AdminInstitutionReply{Institutions: l}, err
+	case "approve", "refuse":
+		in, err := s.DecideInstitution(ctx, req.Name, req.Action == "approve", "province", req.Note)
+		return AdminInstitutionReply{Institutions: []Institution{in}}, err
+	}
+	return AdminInstitutionReply{}, fmt.Errorf("institution: unknown action %q (list, approve or refuse)", req.Action)
+}
 
 // AdminTokenRequest asks for a new token.
 type AdminTokenRequest struct {
@@ -75,6 +106,23 @@ func (s *Server) AdminHandler(secret string) http.Handler {
 			return
 		}
 		s.writeJSON(w, http.StatusOK, AdminTokenReply{Token: text, Expires: t.Expires})
+	}))
+	mux.HandleFunc(AdminPathInstitution, auth(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := s.readBody(w, r, 4<<10)
+		if !ok {
+			return
+		}
+		var req AdminInstitutionRequest
+		if err := decodeStrict(body, &req); err != nil {
+			s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, err.Error())
+			return
+		}
+		rep, err := s.AdminInstitution(r.Context(), req)
+		if err != nil {
+			s.fail(w, http.StatusBadRequest, protocol.ErrBadRequest, err.Error())
+			return
+		}
+		s.writeJSON(w, http.StatusOK, rep)
 	}))
 	mux.HandleFunc(AdminPathStatus, auth(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := s.readBody(w, r, 64<<20)

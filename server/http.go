@@ -34,6 +34,8 @@ func (s *Server) Handler(pages Pages) http.Handler {
 	mux.HandleFunc("/v1/records", s.method(http.MethodPost, s.signed(protocol.MaxRecordsBody, s.handleRecords)))
 	mux.HandleFunc(protocol.PathRoster, s.method(http.MethodGet, s.signed(0, s.handleRoster)))
 	mux.HandleFunc(protocol.PathAlertAcks, s.method(http.MethodPost, s.signed(protocol.MaxAlertAcksBody, s.handleAlertAcks)))
+	mux.HandleFunc(protocol.PathStaff, s.method(http.MethodGet, s.signed(0, s.handleStaff)))
+	mux.HandleFunc(protocol.PathStaffPIN, s.method(http.MethodPost, s.signed(4<<10, s.handleStaffPIN)))
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, protocol.ErrNotFound, "no such endpoint: "+r.URL.Path)
 	})

@@ -23,6 +23,7 @@ type Store interface {
 	AuditStore
 	InstitutionStore
 	RosterStore
+	StaffStore
 
 	// Prune drops idempotency answers older than idemBefore, and the
 	// sessions and nonces that expired by now.

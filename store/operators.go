@@ -123,10 +123,17 @@ func (s *Store) RemoveOperator(name string) error {
 	return nil
 }
 
-// CheckPIN reports whether pin is name's PIN. An unknown name answers
-// false. After 5 wrong PINs in a row the operator is locked for 5 minutes
+// CheckPIN reports whether pin is name's PIN. A person on the province's
+// staff list is checked there first (ErrStaffDisabled, ErrChoosePIN at a
+// first sign-in); then local operators. An unknown name answers false.
+// After 5 wrong PINs in a row the operator is locked for 5 minutes
 // (ErrOperatorLocked), even for the right PIN.
 func (s *Store) CheckPIN(name, pin string) (bool, error) {
+	if m, ok, err := s.staffMember(name); err != nil {
+		return false, fmt.Errorf("check PIN of %s: %w", name, err)
+	} else if ok {
+		return s.checkStaffPIN(m, pin)
+	}
 	var rec operatorRec
 	err := s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bOperators).Get([]byte(name))

@@ -64,6 +64,7 @@ type Client struct {
 	outbox      Outbox
 	trustCache  TrustCache
 	statusCache StatusCache
+	staff       StaffCache
 	settings    Settings
 	sealKeys    SealKeyStore
 	alerts      AlertAcks
@@ -140,7 +141,7 @@ func New(data Data, opts Options) (*Client, error) {
 		opts.Clock = trustclock.New(trustclock.System(), trustclock.Options{Settings: data, Log: opts.Logger})
 	}
 	c := &Client{
-		outbox: data, trustCache: data, statusCache: data, settings: data, sealKeys: data, alerts: data, rosterCache: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
+		outbox: data, trustCache: data, statusCache: data, settings: data, sealKeys: data, alerts: data, rosterCache: data, staff: data, dev: dev, base: strings.TrimRight(dev.ServerURL, "/"),
 		http: opts.HTTPClient, log: opts.Logger.With("component", "sync"), opts: opts,
 		clock: opts.Clock, updates: make(chan State, 1), kick: make(chan struct{}, 1), saved: make(chan struct{}, 1),
 		backoff: opts.Backoff, probe: probeBackoff(opts),
@@ -229,6 +230,8 @@ func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, t
 			func() error { return c.pullTrust(ctx, &rep) },
 			func() error { return c.pullStatus(ctx, &rep) },
 			func() error { return c.pullRoster(ctx, &rep) },
+			func() error { return c.pushStaffPINs(ctx) },
+			func() error { return c.pullStaff(ctx) },
 			steps[0],
 			func() error { return c.reportAcks(ctx, &rep) },
 		}

@@ -86,6 +86,7 @@ type Data interface {
 	AlertAcks
 	SealKeyStore
 	RosterCache
+	StaffCache
 }
 
 // EnrolmentStore is what Enroll needs: where the new identity and the

@@ -110,6 +110,15 @@ type Alert struct {
 // wrong operator name or PIN.
 var ErrWrongPIN = errors.New("wrong operator or PIN")
 
+// ErrChoosePIN is what CheckPIN returns for a staff member's first
+// sign-in when the one-time code from their admin was right: the screen
+// asks them to choose a PIN and calls SetFirstPIN.
+var ErrChoosePIN = errors.New("first sign-in: choose a PIN")
+
+// ErrOperatorDisabled is what CheckPIN returns for a staff member the
+// institution disabled.
+var ErrOperatorDisabled = errors.New("disabled by the institution")
+
 // RecordStore is the local data file seen from the screen.
 type RecordStore interface {
 	// Append makes the record durable; only after it returns nil may the
@@ -121,6 +130,9 @@ type RecordStore interface {
 	// CheckPIN returns nil if pin is the operator's PIN, ErrWrongPIN if not
 	// (other errors, e.g. a lock-out after wrong PINs, are shown as they are).
 	CheckPIN(operator, pin string) error
+	// SetFirstPIN is a staff member's first sign-in: the one-time code
+	// again and the PIN they chose (kept and sent only as a verifier).
+	SetFirstPIN(operator, code, pin string) error
 	// Rejected lists records the province refused (dead letters).
 	Rejected(limit int) ([]Rejected, error)
 	// Alerts lists provisional passes later found red or yellow.

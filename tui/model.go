@@ -239,7 +239,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case signedInMsg:
 		return m, m.signedIn(msg)
-	case pinResultMsg:
+	case pinResultMsg, firstPINMsg:
 		var cmd tea.Cmd
 		m.signin, cmd = m.signin.Update(msg)
 		return m, tea.Batch(cmd, m.settle())

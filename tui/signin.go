@@ -19,6 +19,13 @@ type signedInMsg struct {
 
 type pinResultMsg struct {
 	operator string
+	code     string // what was typed, kept for a first sign-in only
+	err      error
+}
+
+// firstPINMsg is the outcome of a first sign-in's SetFirstPIN.
+type firstPINMsg struct {
+	operator string
 	err      error
 }
 
@@ -34,6 +41,12 @@ type signInModel struct {
 	focus    int
 	err      string
 	checking bool
+	// A staff member's first sign-in: the code from their admin was
+	// right, and they choose a PIN, typed twice.
+	first    bool
+	code     string
+	newPIN   textinput.Model
+	again    textinput.Model
 	// Outcomes the root picks up right after Update.
 	signedIn *signedInMsg
 	handOver bool
@@ -69,10 +82,89 @@ func (m signInModel) checkPIN() tea.Cmd {
 		op = m.operator
 	}
 	pin, st := m.pin.Value(), m.store
-	return func() tea.Msg { return pinResultMsg{op, st.CheckPIN(op, pin)} }
+	return func() tea.Msg {
+		err := st.CheckPIN(op, pin)
+		msg := pinResultMsg{operator: op, err: err}
+		if errors.Is(err, ErrChoosePIN) {
+			msg.code = pin
+		}
+		return msg
+	}
+}
+
+// startFirst turns the screen to choosing a PIN after a right first
+// sign-in code.
+func (m signInModel) startFirst(operator, code string) (signInModel, tea.Cmd) {
+	m.first, m.code, m.operator = true, code, operator
+	m.newPIN, m.again = newInput("", 12), newInput("", 12)
+	for _, in := range []*textinput.Model{&m.newPIN, &m.again} {
+		in.EchoMode, in.EchoCharacter = textinput.EchoPassword, '•'
+	}
+	m.focus = 0
+	m.name.Blur()
+	m.pin.Blur()
+	return m, m.newPIN.Focus()
+}
+
+func (m signInModel) updateFirst(msg tea.Msg) (signInModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case firstPINMsg:
+		m.checking = false
+		if msg.err == nil {
+			m.first, m.code = false, ""
+			m.signedIn = &signedInMsg{msg.operator, false}
+			return m, nil
+		}
+		m.err = m.c.T("signin.err", clean(msg.err.Error(), 100))
+		m.c.log.Warn("first sign-in refused", "operator", msg.operator, "err", msg.err)
+		return m, nil
+	case tea.KeyMsg:
+		k := m.c.keys
+		switch {
+		case m.checking:
+			return m, nil
+		case key.Matches(msg, k.Back):
+			m.first, m.code, m.err = false, "", ""
+			m.newPIN.SetValue("")
+			m.again.SetValue("")
+			m.focus = 1
+			return m, m.pin.Focus()
+		case key.Matches(msg, k.Confirm):
+			if m.focus == 0 {
+				if m.newPIN.Value() == "" {
+					return m, nil
+				}
+				m.focus = 1
+				m.newPIN.Blur()
+				return m, m.again.Focus()
+			}
+			if m.again.Value() != m.newPIN.Value() {
+				m.err = m.c.T("signin.differ")
+				m.newPIN.SetValue("")
+				m.again.SetValue("")
+				m.focus = 0
+				m.again.Blur()
+				return m, m.newPIN.Focus()
+			}
+			op, code, pin, st := m.operator, m.code, m.newPIN.Value(), m.store
+			m.checking, m.err = true, ""
+			return m, func() tea.Msg { return firstPINMsg{op, st.SetFirstPIN(op, code, pin)} }
+		}
+		var cmd tea.Cmd
+		if m.focus == 0 {
+			m.newPIN, cmd = m.newPIN.Update(msg)
+		} else {
+			m.again, cmd = m.again.Update(msg)
+		}
+		return m, cmd
+	}
+	return m, nil
 }
 
 func (m signInModel) Update(msg tea.Msg) (signInModel, tea.Cmd) {
+	if m.first {
+		return m.updateFirst(msg)
+	}
 	switch msg := msg.(type) {
 	case pinResultMsg:
 		m.checking = false
@@ -81,8 +173,13 @@ func (m signInModel) Update(msg tea.Msg) (signInModel, tea.Cmd) {
 		case msg.err == nil:
 			m.signedIn = &signedInMsg{msg.operator, m.locked}
 			return m, nil
+		case errors.Is(msg.err, ErrChoosePIN) && !m.locked:
+			m.err = ""
+			return m.startFirst(msg.operator, msg.code)
 		case errors.Is(msg.err, ErrWrongPIN):
 			m.err = m.c.T("signin.wrong")
+		case errors.Is(msg.err, ErrOperatorDisabled):
+			m.err = m.c.T("signin.disabled", clean(msg.operator, 32))
 		default:
 			m.err = m.c.T("signin.err", clean(msg.err.Error(), 100))
 		}
@@ -130,7 +227,18 @@ func (m signInModel) Update(msg tea.Msg) (signInModel, tea.Cmd) {
 func (m signInModel) View(width, height int) string {
 	c, s := m.c, m.c.styles
 	var b []string
-	if m.locked {
+	if m.first {
+		mark := func(f int) string {
+			if m.focus == f {
+				return "› "
+			}
+			return "  "
+		}
+		b = append(b, s.Title.Render(c.T("app")+" · "+c.T("signin")), "", c.T("signin.first", clean(m.operator, 32)), "")
+		b = append(b, mark(0)+s.Label.Render(c.T("signin.newpin")+": ")+m.newPIN.View())
+		b = append(b, mark(1)+s.Label.Render(c.T("signin.again")+": ")+m.again.View())
+		b = append(b, "", s.Faint.Render(c.T("signin.firsthint")))
+	} else if m.locked {
 		b = append(b, s.Title.Render(c.T("locked")), "", c.T("locked.hint", m.operator), "")
 		b = append(b, s.Label.Render(c.T("signin.pin")+": ")+m.pin.View())
 	} else {

@@ -39,8 +39,9 @@ func program(stdin io.Reader) *cli.Program {
 			{Name: "trust-list", Summary: "write the signed trust list: `hcserver trust-list --dir D`", Run: runTrustList},
 			{Name: "issue", Summary: "issue a test code: `hcserver issue --dir D --colour green --name 张三 --id 1101... [--id-type resident]`", Run: runIssue},
 			{Name: "serve", Summary: "run the provincial server: `hcserver serve --data D --addr 127.0.0.1:8080 [--db postgres://...]`", Run: runServe},
-			{Name: "token", Summary: "make an enrolment token (`--institution I --gate G`) or a portal login (`--portal`)", Run: runToken},
+			{Name: "token", Summary: "make an enrolment token (`--institution I --gate G`) or a portal login (`--portal`, `--viewer`, `--tracing`, `--province`)", Run: runToken},
 			{Name: "prune", Summary: "drop the days of records older than the retention period: `hcserver prune --db URL --keep-days 90`", Run: runPrune},
+			{Name: "institution", Summary: "institutions that applied on the portal: `hcserver institution list|approve NAME|refuse NAME --data D`", Run: runInstitution},
 			{Name: "status", Summary: "change codes' colours: `hcserver status set --data D --code-hash H --colour red`", Run: statusCommand(stdin)},
 		},
 	}

@@ -19,26 +19,34 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	gate := fs.String("gate", "", "the gate a scanner enrolled with this token stands at")
 	portal := fs.Bool("portal", false, "make a portal login token for the institution instead of an enrolment token")
 	tracing := fs.Bool("tracing", false, "make a portal login for provincial tracing staff: it may also open the sealed identities of manual entries (audited)")
+	viewer := fs.Bool("viewer", false, "make a portal login that reads the institution's records and changes nothing")
+	province := fs.Bool("province", false, "make a portal login of the provincial office, which approves institutions (no --institution)")
 	db := dbFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	req := server.AdminTokenRequest{Kind: server.TokenEnroll, Institution: *inst, Gate: *gate}
+	kinds := 0
+	for _, k := range []struct {
+		on   bool
+		kind string
+	}{{*portal, server.TokenPortal}, {*tracing, server.TokenTracing}, {*viewer, server.TokenViewer}, {*province, server.TokenProvince}} {
+		if k.on {
+			kinds++
+			req.Kind, req.Gate = k.kind, ""
+		}
+	}
 	switch {
 	case *data == "":
 		return usage(errors.New("--data is required"))
-	case *inst == "":
+	case kinds > 1:
+		return usage(errors.New("give one of --portal, --viewer, --tracing and --province"))
+	case *province && *inst != "":
+		return usage(errors.New("a --province login is for no institution: leave out --institution"))
+	case !*province && *inst == "":
 		return usage(errors.New("--institution is required"))
-	case *portal && *tracing:
-		return usage(errors.New("give --portal or --tracing, not both"))
-	case !*portal && !*tracing && *gate == "":
-		return usage(errors.New("--gate is required for an enrolment token (or use --portal or --tracing)"))
-	}
-	req := server.AdminTokenRequest{Kind: server.TokenEnroll, Institution: *inst, Gate: *gate}
-	if *portal {
-		req.Kind, req.Gate = server.TokenPortal, ""
-	}
-	if *tracing {
-		req.Kind, req.Gate = server.TokenTracing, ""
+	case kinds == 0 && *gate == "":
+		return usage(errors.New("--gate is required for an enrolment token (or use --portal, --viewer, --tracing or --province)"))
 	}
 	var text string
 	err := withServer(ctx, *data, *db, func(ctx context.Context, s *server.Server) error {

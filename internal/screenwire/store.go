@@ -2,6 +2,7 @@ package screenwire
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"hcscan/healthcode"
@@ -85,10 +86,17 @@ func (s Store) Today(now time.Time, limit int) ([]tui.Row, error) {
 	return rows, err
 }
 
-// CheckPIN returns tui.ErrWrongPIN for a wrong operator or PIN.
+// CheckPIN returns tui.ErrWrongPIN for a wrong operator or PIN,
+// tui.ErrChoosePIN at a staff member's first sign-in with the right code,
+// tui.ErrOperatorDisabled for a person the institution disabled.
 func (s Store) CheckPIN(op, pin string) error {
 	ok, err := s.st.CheckPIN(op, pin)
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrChoosePIN):
+		return tui.ErrChoosePIN
+	case errors.Is(err, store.ErrStaffDisabled):
+		return tui.ErrOperatorDisabled
+	case err != nil:
 		return err
 	}
 	if !ok {
@@ -96,6 +104,10 @@ func (s Store) CheckPIN(op, pin string) error {
 	}
 	return nil
 }
+
+// SetFirstPIN keeps the PIN a staff member chose at their first sign-in
+// (as a verifier; the next sync sends it to the province).
+func (s Store) SetFirstPIN(op, code, pin string) error { return s.st.SetFirstPIN(op, code, pin) }
 
 // Rejected lists up to limit records the province refused, oldest first.
 func (s Store) Rejected(limit int) ([]tui.Rejected, error) {

@@ -42,7 +42,8 @@ var (
 	bAudit        = []byte("audit")        // institution 0 time seq → server.AuditEntry
 	bNonces       = []byte("nonces")       // device 0 nonce → forget after (unix ms)
 	bInstitutions = []byte("institutions") // name → server.Institution
-	allBuckets    = [][]byte{bTokens, bDevices, bRecords, bByInst, bByGate, bByHash, bAlerts, bStatus, bStatusLog, bIdem, bMeta, bSessions, bAudit, bNonces, bInstitutions,
+	bStaff        = []byte("staff")        // institution 0 staff id → server.StaffMember
+	allBuckets    = [][]byte{bTokens, bDevices, bRecords, bByInst, bByGate, bByHash, bAlerts, bStatus, bStatusLog, bIdem, bMeta, bSessions, bAudit, bNonces, bInstitutions, bStaff,
 		bRoster, bRosterPerson, bRosterChecks, bCodePerson, bPersonStatus, bRosterAlerts} // roster buckets: roster.go
 
 	metaTrust       = []byte("trust")

@@ -203,6 +203,22 @@ CREATE TABLE institutions (
 	note       text NOT NULL DEFAULT ''
 );
 CREATE INDEX institutions_state ON institutions (state, applied);
+
+-- Designated scanner staff: argon2id verifiers only.
+CREATE TABLE staff (
+	institution text COLLATE "C" NOT NULL,
+	id          text COLLATE "C" NOT NULL,
+	name        text NOT NULL,
+	phone       text NOT NULL,
+	role        text NOT NULL,
+	verifier    text NOT NULL,
+	setup       text NOT NULL,
+	disabled    boolean NOT NULL,
+	created     timestamptz NOT NULL,
+	updated     timestamptz NOT NULL,
+	PRIMARY KEY (institution, id),
+	UNIQUE (institution, name)
+);
 `,
 	// The institutions' rosters, their people's checks and colours, and
 	// the alerts about them (roster.go).

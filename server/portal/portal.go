@@ -39,6 +39,7 @@ type Store interface {
 	Institution(ctx context.Context, name string) (server.Institution, error)
 	Institutions(ctx context.Context, state string) ([]server.Institution, error)
 	RosterMembers(ctx context.Context, institution string) ([]server.RosterMember, error)
+	Staff(ctx context.Context, institution string) ([]server.StaffMember, error)
 }
 
 // Province is the work of the server the portal asks for (*server.Server
@@ -56,6 +57,9 @@ type Province interface {
 	MorningView(ctx context.Context, institution string, day time.Time) (*server.MorningView, error)
 	GroupContacts(ctx context.Context, institution, memberID string, from, to time.Time, window time.Duration) (*server.GroupContacts, error)
 	OpenRoster(ctx context.Context, institution, actor, what, reason string) error
+	AddStaff(ctx context.Context, institution, name, phone, role string) (server.StaffMember, string, error)
+	SetStaffDisabled(ctx context.Context, institution, id string, disabled bool) error
+	ResetStaffPIN(ctx context.Context, institution, id string) (string, error)
 }
 
 // Config configures a Portal.
@@ -148,6 +152,9 @@ func (p *Portal) routes() []route {
 		{"GET", "/portal/gates", roleRecords, p.gates},
 		{"POST", "/portal/tokens", roleAdmin, p.newEnrolToken},
 		{"POST", "/portal/devices", roleAdmin, p.device},
+		{"GET", "/portal/staff", roleAdmin, p.staff},
+		{"POST", "/portal/staff", roleAdmin, p.addStaff},
+		{"POST", "/portal/staff/change", roleAdmin, p.changeStaff},
 		{"GET", "/portal/logins", roleAdmin, p.logins},
 		{"POST", "/portal/logins", roleAdmin, p.newLogin},
 		{"POST", "/portal/logins/revoke", roleAdmin, p.revokeLogin},
@@ -170,6 +177,7 @@ var menu = []menuItem{
 	{"records", "/portal/records", "nav.records", roleRecords},
 	{"contacts", "/portal/contacts", "nav.contacts", roleRecords},
 	{"gates", "/portal/gates", "nav.gates", roleRecords},
+	{"staff", "/portal/staff", "nav.staff", roleAdmin},
 	{"logins", "/portal/logins", "nav.logins", roleAdmin},
 	{"audit", "/portal/audit", "nav.audit", roleRecords},
 	{"province", "/portal/province", "nav.province", roleProvince},

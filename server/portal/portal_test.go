@@ -526,3 +526,46 @@ func checkExport(t *testing.T, what string, rows [][]string, want map[string]boo
 		}
 	}
 }
+
+// TestStaffManagedByAdminOnly: the admin adds a person and is shown the
+// one-time code once; the province's list holds only its verifier; a
+// taken name is refused; disabling is the admin's alone.
+func TestStaffManagedByAdminOnly(t *testing.T) {
+	e := storetest.NewEnv(t, openBolt, storetest.Options{})
+	admin := storetest.NewBrowser(t, e.HTTP.URL)
+	admin.Login(e, server.TokenPortal, "school")
+	code, page := admin.Post("/portal/staff", url.Values{"name": {"王芳"}, "phone": {"138 0013 8000"}, "role": {"门卫"}})
+	m := regexp.MustCompile(`id="new-code">(\d{8})<`).FindStringSubmatch(page)
+	if code != 200 || m == nil || !strings.Contains(page, "waiting for first sign-in") {
+		t.Fatalf("add staff: %d", code)
+	}
+	staff, _ := e.Srv.Store().Staff(t.Context(), "school")
+	if len(staff) != 1 || staff[0].Setup == "" || strings.Contains(staff[0].Setup, m[1]) || staff[0].Verifier != "" {
+		t.Fatalf("stored staff: %+v", staff)
+	}
+	if _, page := admin.Get("/portal/staff"); strings.Contains(page, m[1]) {
+		t.Error("the one-time code is shown again")
+	}
+	if code, page := admin.Post("/portal/staff", url.Values{"name": {"王芳"}}); code != 400 || !strings.Contains(page, "already in the institution") {
+		t.Errorf("a second 王芳: %d", code)
+	}
+	viewer := storetest.NewBrowser(t, e.HTTP.URL)
+	viewer.Login(e, server.TokenViewer, "school")
+	if code, _ := viewer.Get("/portal/staff"); code != 403 {
+		t.Errorf("viewer sees the staff: %d", code)
+	}
+	if code, _ := viewer.Post("/portal/staff/change", url.Values{"staff": {staff[0].ID}, "action": {"disable"}}); code != 403 {
+		t.Errorf("viewer disabled a person: %d", code)
+	}
+	if code, _ := admin.Post("/portal/staff/change", url.Values{"staff": {staff[0].ID}, "action": {"disable"}}); code != 200 {
+		t.Errorf("disable: %d", code)
+	}
+	if staff, _ := e.Srv.Store().Staff(t.Context(), "school"); !staff[0].Disabled {
+		t.Error("not disabled")
+	}
+	other := storetest.NewBrowser(t, e.HTTP.URL)
+	other.Login(e, server.TokenPortal, "clinic")
+	if code, _ := other.Post("/portal/staff/change", url.Values{"staff": {staff[0].ID}, "action": {"enable"}}); code != 404 {
+		t.Errorf("another institution changed a person: %d", code)
+	}
+}

@@ -42,6 +42,7 @@ var cases = []struct {
 	{"close contacts and portal", testCloseContactsAndPortal},
 	{"records newest first", testRecordsNewestFirstInPages},
 	{"record filters pages and counts", testRecordFiltersPagesAndCounts},
+	{"institutions staff and logins", testInstitutionsStaffAndLogins},
 	{"stored record is what was sent", testStoredRecordIsWhatWasSent},
 	{"record unique across days", testRecordUniqueAcrossDays},
 	{"sealed identity", testSealedIdentity},
