@@ -43,10 +43,10 @@ type signInModel struct {
 	checking bool
 	// A staff member's first sign-in: the code from their admin was
 	// right, and they choose a PIN, typed twice.
-	first    bool
-	code     string
-	newPIN   textinput.Model
-	again    textinput.Model
+	first  bool
+	code   string
+	newPIN textinput.Model
+	again  textinput.Model
 	// Outcomes the root picks up right after Update.
 	signedIn *signedInMsg
 	handOver bool
