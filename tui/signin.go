@@ -253,7 +253,7 @@ func (m signInModel) View(width, height int) string {
 		}
 		b = append(b, mark(0)+s.Label.Render(c.T("signin.name")+": ")+m.name.View())
 		b = append(b, mark(1)+s.Label.Render(c.T("signin.pin")+":    ")+m.pin.View())
-		b = append(b, "", s.Faint.Render(c.T("signin.hint")))
+		b = append(b, "", s.Faint.Render(c.T("signin.hint")), s.Faint.Render(c.T("signin.firsttime")))
 		if c.set.Banner != "" {
 			b = append(b, "", s.Warn.Render(c.set.Banner))
 		}

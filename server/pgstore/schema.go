@@ -203,8 +203,17 @@ CREATE TABLE institutions (
 	note       text NOT NULL DEFAULT ''
 );
 CREATE INDEX institutions_state ON institutions (state, applied);
-
--- Designated scanner staff: argon2id verifiers only.
+`,
+	// The institutions' rosters, their people's checks and colours, and
+	// the alerts about them (roster.go).
+	3: rosterSchema,
+	// The audit list names what was opened besides sealed identities
+	// (an institution's roster, for the province's tracing staff).
+	4: `ALTER TABLE audit ADD COLUMN what text NOT NULL DEFAULT '';`,
+	// An operator at the gate acknowledged the alert on the scanner.
+	5: `ALTER TABLE alerts ADD COLUMN acked timestamptz, ADD COLUMN acked_by text NOT NULL DEFAULT '';`,
+	// Institutions' designated scanner staff, managed in the portal.
+	6: `-- Designated scanner staff: argon2id verifiers only.
 CREATE TABLE staff (
 	institution text COLLATE "C" NOT NULL,
 	id          text COLLATE "C" NOT NULL,
@@ -220,14 +229,6 @@ CREATE TABLE staff (
 	UNIQUE (institution, name)
 );
 `,
-	// The institutions' rosters, their people's checks and colours, and
-	// the alerts about them (roster.go).
-	3: rosterSchema,
-	// The audit list names what was opened besides sealed identities
-	// (an institution's roster, for the province's tracing staff).
-	4: `ALTER TABLE audit ADD COLUMN what text NOT NULL DEFAULT '';`,
-	// An operator at the gate acknowledged the alert on the scanner.
-	5: `ALTER TABLE alerts ADD COLUMN acked timestamptz, ADD COLUMN acked_by text NOT NULL DEFAULT '';`,
 }
 
 // migrateLock is the advisory lock key of migrations ("hcscan" + 1).
