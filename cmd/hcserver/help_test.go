@@ -14,7 +14,7 @@ func TestEveryCommandHelp(t *testing.T) {
 	p := program(strings.NewReader(""))
 	want := map[string]string{
 		"keys": "-regions", "trust-list": "-dir", "issue": "-colour", "serve": "-admin-addr",
-		"token": "-institution", "status": "-code-hash", "prune": "-keep-days",
+		"token": "-institution", "status": "-code-hash", "prune": "-keep-days", "institution": "-note",
 	}
 	if len(p.Commands) != len(want) {
 		t.Errorf("%d commands, want %d", len(p.Commands), len(want))
@@ -33,15 +33,15 @@ func TestEveryCommandHelp(t *testing.T) {
 		}
 		var out, errb bytes.Buffer
 		args := []string{c.Name, "--no-such-flag"}
-		if c.Name == "keys" || c.Name == "status" {
-			args = []string{c.Name, map[string]string{"keys": "init", "status": "set"}[c.Name], "--no-such-flag"}
+		if verb, ok := map[string]string{"keys": "init", "status": "set", "institution": "list"}[c.Name]; ok {
+			args = []string{c.Name, verb, "--no-such-flag"}
 		}
 		if code := p.Main(context.Background(), args, &out, &errb); code != 2 || out.Len() != 0 || !strings.Contains(errb.String(), flag) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and the flags", args, code, errb.String())
 		}
 	}
 	// A verb missing or wrong: the usage line and flags, exit 2.
-	for _, args := range [][]string{{"keys"}, {"keys", "make"}, {"status"}, {"status", "get"}} {
+	for _, args := range [][]string{{"keys"}, {"keys", "make"}, {"status"}, {"status", "get"}, {"institution"}, {"institution", "delete"}} {
 		var out, errb bytes.Buffer
 		if code := p.Main(context.Background(), args, &out, &errb); code != 2 || !strings.Contains(errb.String(), "usage: hcserver "+args[0]) {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errb.String())

@@ -13,17 +13,26 @@ import (
 // runInstitution is `hcserver institution list|approve|refuse`: the
 // province decides on the institutions that applied on the portal.
 func runInstitution(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "approve" && args[0] != "refuse") {
-		fmt.Fprintln(stderr, "usage: hcserver institution list [--state pending|approved|refused] | approve NAME | refuse NAME [--note WHY]  (--data D, --db URL)")
-		return cli.Exit(cli.ExitUsage)
-	}
-	action := args[0]
-	fs := cli.FlagSet("hcserver", "institution "+action, stderr)
+	fs := cli.FlagSet("hcserver", "institution", stderr)
 	data := fs.String("data", "", "data directory of the server (keys and server.db)")
 	state := fs.String("state", "", "list only institutions in this state: pending, approved or refused")
 	note := fs.String("note", "", "the reason of a refusal, shown to the institution")
 	db := dbFlag(fs)
-	if err := parseFlags(fs, args[1:]); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: hcserver institution list [--state S] | approve NAME | refuse NAME [--note WHY]  --data D [--db URL]")
+		fs.PrintDefaults()
+	}
+	action := ""
+	for _, verb := range []string{"list", "approve", "refuse"} {
+		if len(args) > 0 && args[0] == verb {
+			action = verb
+		}
+	}
+	rest, err := subcommand(fs, action, args)
+	if err != nil {
+		return err
+	}
+	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
 	req := server.AdminInstitutionRequest{Action: action, State: *state, Note: *note}
@@ -36,7 +45,7 @@ func runInstitution(ctx context.Context, args []string, stdout, stderr io.Writer
 		req.Name = fs.Arg(0)
 	}
 	var rep server.AdminInstitutionReply
-	err := withServer(ctx, *data, *db, func(ctx context.Context, s *server.Server) error {
+	err = withServer(ctx, *data, *db, func(ctx context.Context, s *server.Server) error {
 		var err error
 		rep, err = s.AdminInstitution(ctx, req)
 		return err
