@@ -2,7 +2,8 @@
 # Installs what hcscan needs to build and test, if it is missing:
 # OpenCV 4 headers (libopencv-dev) and pkg-config for gocv, tmux for the
 # screen tests, the PostgreSQL server programs (postgresql: initdb, pg_ctl)
-# that the server's store tests start in a temporary directory. Extra
+# that the server's store tests start in a temporary directory, Debian's
+# chromium that the portal's browser tests drive headless. Extra
 # packages can be named as arguments (make bench asks for the reference
 # decoders, and Node with npm for zxing-wasm). On Debian/Ubuntu it uses
 # apt (with sudo when not root); elsewhere it says what to install and stops.
@@ -14,6 +15,7 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 if ! pkg-config --exists opencv4 2>/dev/null; then need+=(libopencv-dev); fi
 command -v tmux >/dev/null || need+=(tmux)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || need+=(postgresql)
+command -v chromium >/dev/null || need+=(chromium)
 for p in "$@"; do
 	case "$p" in
 	zxing-cpp-tools) command -v ZXingReader >/dev/null || need+=("$p") ;;
