@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"archive/zip"
 	"bufio"
 	"encoding/csv"
 	"fmt"
@@ -86,9 +87,11 @@ func cellText(v any) string {
 
 // NewXLSX writes rows to one sheet with excelize's stream writer, which
 // keeps rows in a temporary file rather than in memory; Close writes the
-// workbook to w.
+// workbook to w. The zip goes straight to w (excelize would otherwise
+// build the whole file in a buffer first: a million rows are 90 MB).
 func NewXLSX(w io.Writer, sheet string) (RowWriter, error) {
 	f := excelize.NewFile()
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		f.Close()
 		return nil, err
@@ -98,13 +101,12 @@ func NewXLSX(w io.Writer, sheet string) (RowWriter, error) {
 		f.Close()
 		return nil, err
 	}
-	return &xlsxRows{f: f, sw: sw, w: w}, nil
+	return &xlsxRows{f: f, sw: sw}, nil
 }
 
 type xlsxRows struct {
 	f    *excelize.File
 	sw   *excelize.StreamWriter
-	w    io.Writer
 	n    int
 	cell []any
 }
@@ -130,8 +132,9 @@ func (x *xlsxRows) Close() error {
 	if err := x.sw.Flush(); err != nil {
 		return err
 	}
-	_, err := x.f.WriteTo(x.w)
-	return err
+	// The workbook goes to w through the zip writer set in NewXLSX;
+	// excelize's own buffer stays empty.
+	return x.f.Write(io.Discard)
 }
 
 // exportColumns are the columns of a records export: masked fields only.

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -126,17 +127,14 @@ func (p *Portal) records(w http.ResponseWriter, r *http.Request, login *Login) {
 		p.render(w, http.StatusBadRequest, "records", page)
 		return
 	}
-	total, err := p.store.CountRecords(r.Context(), q)
-	if err != nil {
-		p.failInternal(w, r, login, "count records", err)
-		return
-	}
 	in := r.URL.Query()
-	page.Pager = newPager(&page.Frame, total, in.Get("p"))
-	if page.Rows, err = p.recordPage(r, q, page.Pager, in.Get("c"), in.Get("d")); err != nil {
+	total, rows, err := p.countAndPage(r, q, in.Get("p"), in.Get("c"), in.Get("d"))
+	if err != nil {
 		p.failInternal(w, r, login, "records", err)
 		return
 	}
+	page.Pager = newPager(&page.Frame, total, in.Get("p"))
+	page.Rows = rows
 	filter := page.Form.values()
 	if len(page.Rows) > 0 {
 		page.Pager.keysetLinks("/portal/records", filter, &page.Rows[0], &page.Rows[len(page.Rows)-1])
@@ -152,6 +150,39 @@ func (p *Portal) records(w http.ResponseWriter, r *http.Request, login *Login) {
 	}
 	sort.Strings(page.OperatorNames)
 	p.render(w, http.StatusOK, "records", page)
+}
+
+// countAndPage counts what q selects and reads the page asked, at the
+// same time (the two are separate index scans); only the last page, read
+// from the oldest end, and a page number past the end wait for the total.
+func (p *Portal) countAndPage(r *http.Request, q server.RecordQuery, asked, c, d string) (int, []server.StoredRecord, error) {
+	type counted struct {
+		n   int
+		err error
+	}
+	count := make(chan counted, 1)
+	go func() {
+		n, err := p.store.CountRecords(r.Context(), q)
+		count <- counted{n, err}
+	}()
+	var rows []server.StoredRecord
+	var rerr error
+	guess := newPager(nil, math.MaxInt32, asked)
+	if d != "last" {
+		rows, rerr = p.recordPage(r, q, guess, c, d)
+	}
+	res := <-count
+	if res.err != nil {
+		return 0, nil, res.err
+	}
+	if rerr != nil {
+		return 0, nil, rerr
+	}
+	pg := newPager(nil, res.n, asked)
+	if d == "last" || pg.Page != guess.Page {
+		rows, rerr = p.recordPage(r, q, pg, c, d)
+	}
+	return res.n, rows, rerr
 }
 
 // recordPage reads the rows of page pg: through the cursor c in direction
