@@ -54,6 +54,8 @@ func (s *Store) DropDaysBefore(ctx context.Context, cutoff time.Time) ([]string,
 	}
 	err = s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		for _, q := range []string{
+			subtractCounts(`records_default WHERE at < $1`),
+			`DELETE FROM record_counts WHERE n <= 0`,
 			`DELETE FROM record_keys k USING records_default r WHERE r.at < $1 AND k.device_id = r.device_id AND k.record_id = r.record_id`,
 			`DELETE FROM provisional_passes WHERE at < $1`,
 			`DELETE FROM alerts WHERE at < $1`,
@@ -85,6 +87,8 @@ func (s *Store) dropDay(ctx context.Context, name string) (bool, error) {
 			return err
 		}
 		for _, q := range []string{
+			subtractCounts(name),
+			`DELETE FROM record_counts WHERE n <= 0`,
 			`DELETE FROM record_keys k USING ` + name + ` r WHERE k.device_id = r.device_id AND k.record_id = r.record_id`,
 			`DELETE FROM provisional_passes p USING ` + name + ` r WHERE p.device_id = r.device_id AND p.record_id = r.record_id`,
 			`DELETE FROM alerts a USING ` + name + ` r WHERE a.device_id = r.device_id AND a.record_id = r.record_id`,

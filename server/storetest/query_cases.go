@@ -106,8 +106,13 @@ func testRecordFiltersPagesAndCounts(t *testing.T, open Open) {
 	e.Upload(t, south, tie[1:], "")
 	all = append(all, tie...)
 
+	// A batch sent again (a retry) stores nothing and counts nothing.
+	if rr := e.Upload(t, north, all[:50], ""); rr.Duplicate != 50 {
+		t.Fatalf("retry: %+v", rr)
+	}
 	st := e.Srv.Store()
 	mid := start.Add(20 * time.Hour)
+	hour := start.Truncate(time.Hour).Add(5 * time.Hour)
 	queries := []server.RecordQuery{
 		{Institution: "school"},
 		{Institution: "school", Gate: "北门"},
@@ -125,6 +130,10 @@ func testRecordFiltersPagesAndCounts(t *testing.T, open Open) {
 		{Institution: "school", From: mid, To: mid.Add(6 * time.Hour), Verdict: healthcode.VerdictStop},
 		{Institution: "school", Before: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
 		{Institution: "school", From: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), Gate: "南门"},
+		{Institution: "school", From: hour, To: hour.Add(7 * time.Hour)}, // whole hours: counted from the hourly counts
+		{Institution: "school", From: hour, Gate: "南门", Fever: true},
+		{Institution: "school", To: hour.Add(3 * time.Hour), Operator: "guard 2", Colour: healthcode.Green},
+		{Institution: "school", From: hour, To: hour.Add(24 * time.Hour), Name: "欧阳"},
 		{Institution: "school", Gate: "北"}, // a gate is named whole: nothing
 		{Institution: "nobody"},
 	}
@@ -172,37 +181,40 @@ func testRecordFiltersPagesAndCounts(t *testing.T, open Open) {
 		t.Errorf("each record stopped by its function: %v after %d calls", err, calls)
 	}
 
-	// Per gate and hour, the same counts as the records.
-	from, to := start.Add(3*time.Hour), start.Add(30*time.Hour)
-	hours, err := st.GateHours(t.Context(), "school", from, to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]healthcode.Tally{}
-	for _, h := range hours {
-		if h.Hour.Minute() != 0 || h.Hour.Before(from.Truncate(time.Hour)) || !h.Hour.Before(to) {
-			t.Errorf("hour %v outside [%v, %v)", h.Hour, from, to)
+	// Per gate and hour, the same counts as the records, for bounds within
+	// an hour and on whole hours.
+	for _, r := range [][2]time.Time{{start.Add(3 * time.Hour), start.Add(30 * time.Hour)}, {hour, hour.Add(9 * time.Hour)}} {
+		from, to := r[0], r[1]
+		hours, err := st.GateHours(t.Context(), "school", from, to)
+		if err != nil {
+			t.Fatal(err)
 		}
-		k := h.Gate + h.Hour.UTC().Format(" 15")
-		tl := got[k]
-		tl.Merge(h.Tally)
-		got[k] = tl
-	}
-	want := map[string]healthcode.Tally{}
-	for _, r := range wantRecords(all, server.RecordQuery{Institution: "school", From: from, To: to}) {
-		k := r.Gate + server.When(&r).UTC().Format(" 15")
-		tl := want[k]
-		tl.Add(&r)
-		tl.Manual, tl.Provisional = 0, 0
-		want[k] = tl
-	}
-	for k, w := range want {
-		g := got[k]
-		if g.Total != w.Total || g.Passed != w.Passed || g.Stopped != w.Stopped || g.Invalid != w.Invalid || g.Fever != w.Fever {
-			t.Errorf("gate hour %s: %+v, want %+v", k, g, w)
+		got := map[string]healthcode.Tally{}
+		for _, h := range hours {
+			if h.Hour.Minute() != 0 || h.Hour.Before(from.Truncate(time.Hour)) || !h.Hour.Before(to) {
+				t.Errorf("hour %v outside [%v, %v)", h.Hour, from, to)
+			}
+			k := h.Gate + h.Hour.UTC().Format(" 15")
+			tl := got[k]
+			tl.Merge(h.Tally)
+			got[k] = tl
 		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("%d gate hours, want %d", len(got), len(want))
+		want := map[string]healthcode.Tally{}
+		for _, r := range wantRecords(all, server.RecordQuery{Institution: "school", From: from, To: to}) {
+			k := r.Gate + server.When(&r).UTC().Format(" 15")
+			tl := want[k]
+			tl.Add(&r)
+			tl.Manual, tl.Provisional = 0, 0
+			want[k] = tl
+		}
+		for k, w := range want {
+			g := got[k]
+			if g.Total != w.Total || g.Passed != w.Passed || g.Stopped != w.Stopped || g.Invalid != w.Invalid || g.Fever != w.Fever {
+				t.Errorf("gate hour %s: %+v, want %+v", k, g, w)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%d gate hours, want %d", len(got), len(want))
+		}
 	}
 }
