@@ -13,7 +13,7 @@ import (
 	"hcscan/server"
 )
 
-// record_counts (schema 6) holds how many records an institution has per
+// record_counts (schema 8) holds how many records an institution has per
 // UTC hour, gate, verdict, colour, fever and operator, added to in the
 // transaction of each batch. The total of a filtered listing whose time
 // bounds fall on whole hours (the portal's dates, in a zone a whole number

@@ -233,7 +233,7 @@ CREATE TABLE staff (
 	// the total of a filtered listing is counted from the index alone
 	// (an index-only scan once vacuum has marked the pages), not by
 	// reading every matching record.
-	5: `
+	7: `
 DROP INDEX records_institution;
 DROP INDEX records_gate;
 CREATE INDEX records_institution ON records (institution, at) INCLUDE (gate, verdict, colour, fever, operator, name);
@@ -242,7 +242,7 @@ CREATE INDEX records_gate ON records (institution, gate, at) INCLUDE (verdict, c
 	// How many records an institution has per UTC hour and kind, added to
 	// with each batch (recordcount.go): the portal's totals and the today
 	// view are sums over it.
-	6: `
+	8: `
 CREATE TABLE record_counts (
 	institution text COLLATE "C" NOT NULL,
 	hour        timestamptz NOT NULL,
