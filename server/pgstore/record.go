@@ -315,7 +315,7 @@ func (s *Store) GateHours(ctx context.Context, institution string, from, to time
 
 // recordsSQL is the query for q selecting cols; ordered adds its order,
 // cursor, offset and limit. The filter columns are beside the body
-// (schema version 2); the time bounds and the cursor use the indexes on
+// (schema step 2); the time bounds and the cursor use the indexes on
 // (institution, at) and (institution, gate, at).
 func recordsSQL(q server.RecordQuery, cols string, ordered bool) (string, []any) {
 	var b strings.Builder

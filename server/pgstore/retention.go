@@ -53,9 +53,13 @@ func (s *Store) DropDaysBefore(ctx context.Context, cutoff time.Time) ([]string,
 		}
 	}
 	err = s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, subtractCounts(`records_default WHERE at < $1`), cut); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM record_counts WHERE n <= 0`); err != nil {
+			return err
+		}
 		for _, q := range []string{
-			subtractCounts(`records_default WHERE at < $1`),
-			`DELETE FROM record_counts WHERE n <= 0`,
 			`DELETE FROM record_keys k USING records_default r WHERE r.at < $1 AND k.device_id = r.device_id AND k.record_id = r.record_id`,
 			`DELETE FROM provisional_passes WHERE at < $1`,
 			`DELETE FROM alerts WHERE at < $1`,

@@ -48,7 +48,8 @@ func testDropDaysBefore(t *testing.T, pg *pgtest.Server) {
 	if exists := pg.Query(t, dbURL, fmt.Sprintf(`SELECT to_regclass('%s') IS NOT NULL`, old)); exists != "false" {
 		t.Errorf("partition %s still exists", old)
 	}
-	for table, want := range map[string]string{"records": "2", "record_keys": "2", "provisional_passes": "0", "alerts": "0", "records_default": "0"} {
+	for table, want := range map[string]string{"records": "2", "record_keys": "2", "provisional_passes": "0", "alerts": "0", "records_default": "0",
+		"record_counts": "2"} {
 		if n := pg.Query(t, dbURL, "SELECT count(*) FROM "+table); n != want {
 			t.Errorf("%s holds %s rows after the drop, want %s", table, n, want)
 		}
@@ -62,6 +63,13 @@ func testDropDaysBefore(t *testing.T, pg *pgtest.Server) {
 		if _, err := st.Record(t.Context(), d.ID, r.ID); err == nil {
 			t.Errorf("record of %v is still there", r.CorrectedTime)
 		}
+	}
+	// Totals counted from the hourly counts have lost the dropped days too.
+	if n, err := st.CountRecords(t.Context(), server.RecordQuery{Institution: "clinic"}); err != nil || n != 2 {
+		t.Errorf("count after the drop: %d %v, want 2", n, err)
+	}
+	if n, err := st.CountRecords(t.Context(), server.RecordQuery{Institution: "clinic", From: now.AddDate(-4, 0, 0).Truncate(time.Hour)}); err != nil || n != 2 {
+		t.Errorf("count since four years ago after the drop: %d %v, want 2", n, err)
 	}
 	if again, err := st.DropDaysBefore(t.Context(), now.AddDate(0, 0, -30)); err != nil || len(again) != 0 {
 		t.Errorf("second run dropped %v, %v", again, err)
