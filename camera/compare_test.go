@@ -109,8 +109,12 @@ func TestCompareDecoders(t *testing.T) {
 			}
 		}
 		fmt.Println()
+		label := "missed"
+		if set.key == "stress" {
+			label = "read by kind"
+		}
 		for _, r := range set.runs {
-			fmt.Printf("%s missed: %s\n", r.name, strings.Join(r.missed, " "))
+			fmt.Printf("%s %s: %s\n", r.name, label, strings.Join(r.missed, " "))
 		}
 	}
 	ours, zx2 := stressRuns[0], stressRuns[1]
