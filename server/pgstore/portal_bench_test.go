@@ -152,9 +152,11 @@ func BenchmarkPortalMillionRecords(b *testing.B) {
 		}
 		return ""
 	}
+	// The loading and the exports take minutes: the timer runs over them
+	// so that one run is enough for the benchmark harness; the figures
+	// are measured here.
 	var lat []time.Duration
-	b.ResetTimer()
-	for it := 0; it < b.N; it++ {
+	for it := 0; it < 5*b.N; it++ {
 		for _, f := range filters {
 			path := "/portal/records?" + f.Encode()
 			for range 2 { // the first page, then the next through its cursor
@@ -173,7 +175,6 @@ func BenchmarkPortalMillionRecords(b *testing.B) {
 			}
 		}
 	}
-	b.StopTimer()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	p95 := lat[(len(lat)*95+99)/100-1]
 	benchfig.Record(b, "portal_records_page_p95_ms", float64(p95.Microseconds())/1000, "ms")

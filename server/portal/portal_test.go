@@ -142,6 +142,15 @@ func TestHeadersAndErrorPagesOnEveryRoute(t *testing.T) {
 	paths := []string{"/", "/portal/login", "/portal/register", "/portal/", "/portal/records", "/portal/records.csv", "/portal/contacts",
 		"/portal/contacts?device=x&record=y&window=abc", "/portal/gates", "/portal/logins", "/portal/audit", "/portal/province",
 		"/portal/static/portal.css", "/portal/nothing", "/nothing", "/v1/trust-list", "/v1/nothing", "/portal/lang?to=en&back=/portal/"}
+	p, err := portal.New(portal.Config{Store: e.Srv.Store(), Province: e.Srv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := portal.GetPaths(p)
+	if len(routes) < 10 {
+		t.Fatalf("only %d GET routes", len(routes))
+	}
+	paths = append(paths, routes...) // every page of the route table, whoever added it
 	for _, path := range paths {
 		for _, c := range []*http.Client{b.C, noRedirect} {
 			resp, err := c.Get(e.HTTP.URL + path)
