@@ -92,7 +92,9 @@
 // unknown fields), its id is not a canonical lowercase UUID, its DeviceID
 // is not the signing device (stamp records made before enrolment with the
 // device id before upload), its time is zero, its verdict is missing, or a
-// text field is over 128 bytes. One bad record never blocks the others.
+// text field is over 128 bytes, or its gate is not the gate the device
+// was enrolled for (a scanner is bound to its gate; the reason says so).
+// One bad record never blocks the others.
 // A batch whose envelope is not valid JSON or has unknown fields (400
 // ErrBadRequest), is empty (400), has more than MaxBatch records (413
 // ErrTooManyRecords), is over MaxRecordsBody (413 ErrTooLarge) or has the
@@ -118,4 +120,21 @@
 // nothing) or "unknown" (the device has no alert on that record). Either
 // way the scanner need not send it again. A bad record id, an empty or
 // over-long operator name or an unknown field refuses the batch (400).
+//
+// # Scanner staff: GET /v1/staff, POST /v1/staff/pin
+//
+// GET /v1/staff answers StaffList: the designated scanner staff of the
+// device's institution (id, name, role, disabled, and the argon2id
+// verifier of their PIN, or before their first sign-in the verifier of
+// the one-time code their admin gave them; never a PIN or a phone),
+// signed by the server key for this device (StaffList.Verify), with an
+// ETag (304 for If-None-Match). The scanner replaces its list with it: a
+// person disabled in the portal is refused from that sync on.
+//
+// POST /v1/staff/pin with StaffPINRequest (id, verifier) sends the
+// verifier of the PIN a person chose at their first sign-in on this
+// scanner. 200: taken, and the next list carries it to every scanner of
+// the institution; 409 ErrConflict: the person already has a PIN (the
+// first one wins); 404: no such person in the device's institution; 403
+// ErrStaffDisabled; 400: not an argon2id verifier of the accepted cost.
 package protocol
