@@ -229,10 +229,12 @@ func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, t
 		steps = []func() error{
 			func() error { return c.pullTrust(ctx, &rep) },
 			func() error { return c.pullStatus(ctx, &rep) },
-			func() error { return c.pullRoster(ctx, &rep) },
 			func() error { return c.pushStaffPINs(ctx) },
 			func() error { return c.pullStaff(ctx) },
 			steps[0],
+			// After the upload: alerts the records just sent raised (a
+			// fever at this gate) come back in the same sync.
+			func() error { return c.pullRoster(ctx, &rep) },
 			func() error { return c.reportAcks(ctx, &rep) },
 		}
 	}

@@ -53,6 +53,7 @@ var cases = []struct {
 	{"roster status turns without a scan", testRosterStatusTurnsWithoutAScan},
 	{"group contacts", testGroupContacts},
 	{"people pages", testPeoplePages},
+	{"school morning", testSchoolMorning},
 }
 
 // Run runs every case on stores from open, each as a subtest.
