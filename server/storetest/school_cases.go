@@ -158,7 +158,9 @@ func testSchoolMorning(t *testing.T, open Open) {
 	const school, gate = "实验中学", "北门"
 	classes := [2]string{"高一(1)班", "高一(2)班"}
 	today := server.DayStart(e.Clock.Now().In(Zone), Zone)
-	at := func(day int, h, m int) time.Time { return today.AddDate(0, 0, day).Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	at := func(day int, h, m int) time.Time {
+		return today.AddDate(0, 0, day).Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+	}
 	e.Clock.Add(at(-1, 15, 0).Sub(e.Clock.Now()))
 
 	surnames := []rune(schoolSurnames)
