@@ -8,13 +8,6 @@ import (
 	"time"
 )
 
-// FakeEnv names the file that moves the clocks of a test build: lines
-// "wall DURATION" (the laptop's clock is this far from the real time; the
-// file is read at every look, so a test can set the clock back while the
-// program runs) and "boot NAME" (pretend the machine booted again). The
-// monotonic clock is the machine's.
-const FakeEnv = "HCSCAN_FAKECLOCK"
-
 // Fake reports whether this is the test build whose wall clock a file moves.
 const Fake = true
 

@@ -22,6 +22,14 @@ type Source interface {
 	Boot() string
 }
 
+// FakeEnv names the file that moves the clocks of the test build (-tags
+// fakeclock; the shipped build never reads it): lines "wall DURATION" (the
+// laptop's clock is this far from the real time; the file is read at every
+// look, so a test can set the clock back while the program runs) and
+// "boot NAME" (pretend the machine booted again). The monotonic clock is
+// the machine's.
+const FakeEnv = "HCSCAN_FAKECLOCK"
+
 // osSource is the machine's clocks: the boot clock where the system has
 // one (see mono_linux.go), else Go's monotonic clock since the process
 // started, named after the process so that no other process takes its

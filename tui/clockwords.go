@@ -138,6 +138,10 @@ func verdictClock(c *common, v Verification, confirmable bool) string {
 // province's ("this laptop's clock is 1 day behind").
 func clockFromProvince(c *common, m healthcode.Moment) string {
 	switch off := m.Offset(); {
+	case off.Abs() <= c.clockWarn() && m.Jumped() && m.Jump < 0:
+		return c.T("clock.setback", span(c, m.Jump))
+	case off.Abs() <= c.clockWarn() && m.Jumped():
+		return c.T("clock.setforward", span(c, m.Jump))
 	case off.Abs() <= c.clockWarn():
 		return c.T("clock.right")
 	case off > 0:
