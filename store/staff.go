@@ -168,6 +168,19 @@ func (s *Store) staffMember(name string) (StaffMember, bool, error) {
 	return StaffMember{}, false, err
 }
 
+// StaffAllowed reports ErrStaffDisabled when name is on the staff list
+// and disabled (nil for anyone else, local operators included).
+func (s *Store) StaffAllowed(name string) error {
+	m, ok, err := s.staffMember(name)
+	if err != nil {
+		return err
+	}
+	if ok && m.Disabled {
+		return fmt.Errorf("%s: %w", name, ErrStaffDisabled)
+	}
+	return nil
+}
+
 // checkStaffPIN checks a staff member's PIN (or, before their first
 // sign-in, their one-time code: ErrChoosePIN when right), with the same
 // lock-out after wrong tries as local operators.

@@ -133,6 +133,9 @@ type RecordStore interface {
 	// SetFirstPIN is a staff member's first sign-in: the one-time code
 	// again and the PIN they chose (kept and sent only as a verifier).
 	SetFirstPIN(operator, code, pin string) error
+	// OnDuty says whether the signed-in operator may still check after a
+	// sync: ErrOperatorDisabled when the institution disabled them.
+	OnDuty(operator string) error
 	// Rejected lists records the province refused (dead letters).
 	Rejected(limit int) ([]Rejected, error)
 	// Alerts lists provisional passes later found red or yellow.

@@ -98,6 +98,10 @@ type guardOverMsg struct{ check int }
 func (m *Model) endCheck(notice string) tea.Cmd {
 	m.inCheck = false
 	m.screen, m.notice = screenReady, notice
+	if m.offDuty {
+		m.offDuty = false
+		return m.takeOffDuty(m.operator)
+	}
 	return m.nextWaiting()
 }
 

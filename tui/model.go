@@ -76,6 +76,9 @@ type Model struct {
 	notice       string
 	lastActivity time.Time
 	quitArmed    bool
+	// offDuty: the institution disabled the signed-in operator (learnt at
+	// a sync); the screen locks when the check on screen ends.
+	offDuty bool
 }
 
 // New builds the screen. ctx bounds the store and verification calls it makes.
@@ -185,7 +188,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// Nothing to keep: the view reads the clock; this redraws it now.
 		return m, waitForClock(m.deps.ClockEvents)
 	case syncStateMsg:
-		was, alerts := m.sync.Syncing, m.sync.NewAlerts
+		was, alerts, lastOK := m.sync.Syncing, m.sync.NewAlerts, m.sync.LastSuccess
 		m.sync = msg.state
 		var cmd, stats tea.Cmd
 		if m.screen == screenSync && was && !m.sync.Syncing {
@@ -194,7 +197,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.sync.NewAlerts != alerts {
 			stats = loadStats(m.deps.Store, m.c.now()) // a new alert shows at once
 		}
-		return m, tea.Batch(cmd, stats, waitForSync(m.deps.Sync.States()))
+		var duty tea.Cmd
+		if !m.sync.LastSuccess.Equal(lastOK) && m.operator != "" { // a sync brought the staff list
+			duty = checkOnDuty(m.deps.Store, m.operator)
+		}
+		return m, tea.Batch(cmd, stats, duty, waitForSync(m.deps.Sync.States()))
+	case offDutyMsg:
+		return m, m.takeOffDuty(msg.operator)
 	case ackAlertsMsg:
 		return m, m.ackAlerts(msg.ids)
 	case alertsAckedMsg:

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"errors"
+
 	tea "github.com/charmbracelet/bubbletea"
 )
 
@@ -59,6 +61,36 @@ func (m *Model) settle() tea.Cmd {
 		m.syncv.back, m.syncv.notice = false, ""
 		m.screen = screenReady
 	}
+	return nil
+}
+
+// offDutyMsg: a sync brought word that the institution disabled operator.
+type offDutyMsg struct{ operator string }
+
+// checkOnDuty asks the store whether operator is still allowed.
+func checkOnDuty(st RecordStore, operator string) tea.Cmd {
+	return func() tea.Msg {
+		if errors.Is(st.OnDuty(operator), ErrOperatorDisabled) {
+			return offDutyMsg{operator}
+		}
+		return nil
+	}
+}
+
+// takeOffDuty locks the screen of an operator the institution disabled:
+// at once, or when the check on screen ends (its record is saved first).
+// Their PIN no longer unlocks it; the next person signs in.
+func (m *Model) takeOffDuty(operator string) tea.Cmd {
+	if operator != m.operator || m.operator == "" {
+		return nil
+	}
+	m.c.log.Warn("the signed-in operator was disabled by the institution", "operator", operator)
+	if m.inCheck {
+		m.offDuty = true
+		return nil
+	}
+	m.lockScreen()
+	m.signin.err = m.c.T("signin.disabled", clean(operator, 32))
 	return nil
 }
 

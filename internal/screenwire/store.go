@@ -105,6 +105,15 @@ func (s Store) CheckPIN(op, pin string) error {
 	return nil
 }
 
+// OnDuty says whether op may still check: tui.ErrOperatorDisabled when the
+// province's staff list (from the last sync) disables them.
+func (s Store) OnDuty(op string) error {
+	if errors.Is(s.st.StaffAllowed(op), store.ErrStaffDisabled) {
+		return tui.ErrOperatorDisabled
+	}
+	return nil
+}
+
 // SetFirstPIN keeps the PIN a staff member chose at their first sign-in
 // (as a verifier; the next sync sends it to the province).
 func (s Store) SetFirstPIN(op, code, pin string) error { return s.st.SetFirstPIN(op, code, pin) }
