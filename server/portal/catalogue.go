@@ -336,6 +336,7 @@ var catalogue = map[string][2]string{
 	"roster.linkedn":          {"已关联", "linked"},
 	"roster.everyone":         {"全部人员", "Everyone"},
 	"roster.linkedon":         {"%s（%s）", "%s (%s)"},
+	"roster.tick":             {"选中", "tick"},
 	"roster.remove":           {"从名单移除所选人员", "Take the ticked people off the roster"},
 	"roster.removed":          {"已移除 %d 人。", "%d taken off the roster."},
 	"roster.nonechosen":       {"请先勾选要移除的人员。", "Tick the people to take off first."},

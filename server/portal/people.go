@@ -206,3 +206,19 @@ func (pg peoplePage) GroupLink(group, show string) string {
 func (pg peoplePage) ContactsLink(member string) string {
 	return peopleLink("/portal/people/contacts", url.Values{"member": {member}, "day": {pg.Day}, "window": {"30"}}, pg.Reason)
 }
+
+// countsRow is one row of the daily summary as the template draws it.
+type countsRow struct {
+	F      Frame
+	C      server.DayCounts
+	Absent string // "absent", or "not yet checked" while the day is on
+}
+
+// Counts is a row of the daily summary.
+func (pg peoplePage) Counts(c server.DayCounts) countsRow {
+	r := countsRow{F: pg.Frame, C: c, Absent: pg.T("people.absent")}
+	if pg.View != nil && pg.View.Current {
+		r.Absent = pg.T("people.notyet")
+	}
+	return r
+}

@@ -23,6 +23,7 @@ type rosterPage struct {
 	Pager       Pager
 	Unconfirmed []unconfirmedRow
 	Roles       []healthcode.Role
+	DefaultRole healthcode.Role // the role most people on the roster have
 	Reason      string
 	Total       int
 	PeopleLink  string
@@ -51,6 +52,16 @@ func (p *Portal) rosterData(r *http.Request, login *Login, page *rosterPage) err
 	}
 	page.Roles, page.Total = healthcode.Roles, len(ms)
 	page.Groups, page.Linked = server.RosterGroups(ms), map[string]int{}
+	byRole := map[healthcode.Role]int{}
+	for _, m := range ms {
+		byRole[m.Role]++
+	}
+	page.DefaultRole = healthcode.RoleStaff
+	for _, r := range healthcode.Roles {
+		if byRole[r] > byRole[page.DefaultRole] {
+			page.DefaultRole = r
+		}
+	}
 	page.PeopleLink = peopleLink("/portal/people", url.Values{}, page.Reason)
 	var rows []server.RosterMember
 	for _, m := range ms {

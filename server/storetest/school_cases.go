@@ -24,11 +24,11 @@ import (
 // each class (张*明 in class 1, 张*华 in class 2), as a class's mostly do.
 const schoolSurnames = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏"
 
-// gateScanner is a real scanner at a gate: its data file, enrolled with the
+// GateScanner is a real scanner at a gate: its data file, enrolled with the
 // province, and the real sync client. It checks codes as the screen does:
 // offline against the trust list it holds, the person looked up in the
 // roster it holds, the person key kept only for the institution's people.
-type gateScanner struct {
+type GateScanner struct {
 	t      testing.TB
 	st     *store.Store
 	client *hcsync.Client
@@ -36,7 +36,9 @@ type gateScanner struct {
 	path   string
 }
 
-func newGateScanner(t testing.TB, e *Env, institution, gate string) *gateScanner {
+// NewGateScanner enrols a new data file with the server at url with an
+// enrolment token.
+func NewGateScanner(t testing.TB, url, token string) *GateScanner {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "hcscan.db")
 	st, err := store.Open(path, store.Options{})
@@ -44,7 +46,7 @@ func newGateScanner(t testing.TB, e *Env, institution, gate string) *gateScanner
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	dev, err := hcsync.Enroll(t.Context(), st, hcsync.EnrollOptions{ServerURL: e.HTTP.URL, Token: e.Token(t, institution, gate)})
+	dev, err := hcsync.Enroll(t.Context(), st, hcsync.EnrollOptions{ServerURL: url, Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,10 +54,11 @@ func newGateScanner(t testing.TB, e *Env, institution, gate string) *gateScanner
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &gateScanner{t: t, st: st, client: c, dev: dev, path: path}
+	return &GateScanner{t: t, st: st, client: c, dev: dev, path: path}
 }
 
-func (g *gateScanner) sync() hcsync.Report {
+// Sync is one full sync (it fails the test when it fails).
+func (g *GateScanner) Sync() hcsync.Report {
 	g.t.Helper()
 	rep, err := g.client.SyncOnce(g.t.Context(), nil)
 	if err != nil {
@@ -64,9 +67,9 @@ func (g *gateScanner) sync() hcsync.Report {
 	return rep
 }
 
-// check verifies payload at at, takes the temperature and keeps the record
+// Check verifies payload at at, takes the temperature and keeps the record
 // the screen would save (enrol: roster mode's group, "" for none).
-func (g *gateScanner) check(payload string, at time.Time, temp healthcode.Temperature, enrol string) healthcode.Record {
+func (g *GateScanner) Check(payload string, at time.Time, temp healthcode.Temperature, enrol string) healthcode.Record {
 	g.t.Helper()
 	raw, _, _, err := g.st.TrustList()
 	if err != nil {
@@ -101,7 +104,7 @@ func (g *gateScanner) check(payload string, at time.Time, temp healthcode.Temper
 }
 
 // onRoster says whether the roster the scanner holds has the person.
-func (g *gateScanner) onRoster(p healthcode.PersonKey) bool {
+func (g *GateScanner) onRoster(p healthcode.PersonKey) bool {
 	g.t.Helper()
 	raw, _, _, err := g.st.Roster()
 	if err != nil || raw == nil || p.IsZero() {
@@ -182,13 +185,13 @@ func testSchoolMorning(t *testing.T, open Open) {
 	}
 
 	// The day before: everyone shows their code once in roster mode.
-	sc := newGateScanner(t, e, school, gate)
-	sc.sync()
+	sc := NewGateScanner(t, e.HTTP.URL, e.Token(t, school, gate))
+	sc.Sync()
 	for i, s := range students {
-		s.enrolHash = sc.check(s.enrolCode, at(-1, 16, i/2), 365, s.class).CodeHash
+		s.enrolHash = sc.Check(s.enrolCode, at(-1, 16, i/2), 365, s.class).CodeHash
 	}
 	// The sync that takes the enrolments up brings the linked roster back.
-	if rep := sc.sync(); rep.Stored != 60 || rep.RosterMembers != 60 {
+	if rep := sc.Sync(); rep.Stored != 60 || rep.RosterMembers != 60 {
 		t.Fatalf("enrolment upload: stored %d, roster of %d", rep.Stored, rep.RosterMembers)
 	}
 	ms, _ := e.Srv.Store().RosterMembers(t.Context(), school)
@@ -205,7 +208,7 @@ func testSchoolMorning(t *testing.T, open Open) {
 	// This morning: half show a code reissued overnight (the same person
 	// key); 55 come, two with a fever; 28, 29, 57, 58 and 59 stay away.
 	e.Clock.Add(at(0, 7, 0).Sub(e.Clock.Now()))
-	sc.sync()
+	sc.Sync()
 	absent := map[int]bool{28: true, 29: true, 57: true, 58: true, 59: true}
 	fever := map[int]healthcode.Temperature{3: 378, 40: 382}
 	first := map[int]time.Time{}
@@ -222,7 +225,7 @@ func testSchoolMorning(t *testing.T, open Open) {
 			temp = f
 		}
 		first[i] = at(0, 7, 5+i/2)
-		rec := sc.check(s.code, first[i], temp, "")
+		rec := sc.Check(s.code, first[i], temp, "")
 		if rec.PersonKey != s.person {
 			t.Fatalf("student %d: the record does not carry the person key of a roster member", i)
 		}
@@ -230,11 +233,11 @@ func testSchoolMorning(t *testing.T, open Open) {
 	// A visitor's record carries no person key.
 	visitor := &student{name: "路过人", id: "110105198001019999"}
 	visitor.person, _ = e.Srv.Keys().PersonKey(healthcode.IDResident, visitor.id)
-	if rec := sc.check(e.issue(t, visitor, at(0, 6, 0)), at(0, 7, 50), 364, ""); !rec.PersonKey.IsZero() {
+	if rec := sc.Check(e.issue(t, visitor, at(0, 6, 0)), at(0, 7, 50), 364, ""); !rec.PersonKey.IsZero() {
 		t.Error("a visitor's record carries their person key")
 	}
 	e.Clock.Add(at(0, 7, 55).Sub(e.Clock.Now()))
-	if rep := sc.sync(); rep.Stored != 56 || len(rep.RosterAlerts) != 2 {
+	if rep := sc.Sync(); rep.Stored != 56 || len(rep.RosterAlerts) != 2 {
 		t.Fatalf("morning upload: stored %d, %d new alerts (want 56 and the two fevers)", rep.Stored, len(rep.RosterAlerts))
 	}
 
@@ -245,7 +248,7 @@ func testSchoolMorning(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	e.Clock.Add(5 * time.Minute)
-	rep := sc.sync()
+	rep := sc.Sync()
 	if len(rep.RosterAlerts) != 1 || rep.RosterAlerts[0].Kind != protocol.AlertRed || rep.RosterAlerts[0].Name != healthcode.MaskName(red.name) || rep.RosterAlerts[0].Group != red.class {
 		t.Fatalf("the scanner's alert: %+v", rep.RosterAlerts)
 	}
