@@ -39,6 +39,7 @@ var cases = []struct {
 	{"ingest idempotent and strict", testIngestIsIdempotentAndStrict},
 	{"provisional then red alert", testProvisionalPassThenRedRaisesAlert},
 	{"alert acknowledged at the gate", testAlertAcknowledgedAtTheGate},
+	{"records go by the corrected time", testRecordsGoByTheCorrectedTime},
 	{"close contacts and portal", testCloseContactsAndPortal},
 	{"records newest first", testRecordsNewestFirstInPages},
 	{"record filters pages and counts", testRecordFiltersPagesAndCounts},
