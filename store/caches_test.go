@@ -200,12 +200,28 @@ func TestOperatorsKeepOnlyAVerifier(t *testing.T) {
 		t.Fatal("the data file holds the PIN")
 	}
 	s = openTest(t, path, c)
-	// Five wrong PINs lock the operator, even against the right PIN.
-	for i := 0; i < maxPINFailures; i++ {
+	// Five wrong PINs lock the operator, even against the right PIN; the
+	// tries left count down before.
+	left, err := s.PINTriesLeft("王芳")
+	if left != maxPINFailures-1 || err != nil { // one wrong PIN above
+		t.Fatalf("after one wrong PIN: %d tries left, %v", left, err)
+	}
+	for i := 0; i < left; i++ {
+		if l, err := s.PINTriesLeft("王芳"); l != left-i || err != nil {
+			t.Fatalf("%d tries left, %v; want %d", l, err, left-i)
+		}
 		s.CheckPIN("王芳", "0000")
 	}
-	if ok, err := s.CheckPIN("王芳", pin); ok || !errors.Is(err, ErrOperatorLocked) {
+	ok, err := s.CheckPIN("王芳", pin)
+	var le *LockedError
+	if ok || !errors.Is(err, ErrOperatorLocked) || !errors.As(err, &le) || !le.Until.Equal(c.t.Add(pinLockout)) {
 		t.Fatalf("locked operator: %v %v", ok, err)
+	}
+	if left, err := s.PINTriesLeft("王芳"); left != 0 || !errors.As(err, &le) {
+		t.Fatalf("locked: %d tries left, %v", left, err)
+	}
+	if _, err := s.PINTriesLeft("nobody"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown operator: %v", err)
 	}
 	c.t = c.t.Add(pinLockout + time.Second)
 	if ok, err := s.CheckPIN("王芳", pin); !ok || err != nil {

@@ -152,7 +152,7 @@ func (s *Store) CheckPIN(name, pin string) (bool, error) {
 	}
 	now := s.opts.Now()
 	if now.Before(rec.LockedUntil) {
-		return false, fmt.Errorf("operator %s may try again at %s: %w", name, rec.LockedUntil.In(s.opts.Location).Format("15:04:05"), ErrOperatorLocked)
+		return false, &LockedError{Operator: name, Until: rec.LockedUntil.In(s.opts.Location)}
 	}
 	got := argon2.IDKey([]byte(pin), rec.Salt, rec.Time, rec.Memory, rec.Threads, uint32(len(rec.Hash)))
 	ok := subtle.ConstantTimeCompare(got, rec.Hash) == 1
@@ -184,6 +184,47 @@ func (s *Store) CheckPIN(name, pin string) (bool, error) {
 		return false, fmt.Errorf("check PIN of %s: %w", name, err)
 	}
 	return ok, nil
+}
+
+// LockedError says an operator is locked after wrong PINs, until when.
+type LockedError struct {
+	Operator string
+	Until    time.Time
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("operator %s may try again at %s", e.Operator, e.Until.Format("15:04:05"))
+}
+
+func (e *LockedError) Unwrap() error { return ErrOperatorLocked }
+
+// PINTriesLeft is how many wrong PINs the operator may still type before
+// the lock-out (0 while locked: LockedError says until when). An unknown
+// name is ErrNotFound.
+func (s *Store) PINTriesLeft(name string) (int, error) {
+	if m, ok, err := s.staffMember(name); err != nil {
+		return 0, err
+	} else if ok {
+		if s.opts.Now().Before(m.LockedUntil) {
+			return 0, &LockedError{Operator: m.Name, Until: m.LockedUntil.In(s.opts.Location)}
+		}
+		return maxPINFailures - m.Failures, nil
+	}
+	var rec operatorRec
+	err := s.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bOperators).Get([]byte(name))
+		if v == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(v, &rec)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if s.opts.Now().Before(rec.LockedUntil) {
+		return 0, &LockedError{Operator: name, Until: rec.LockedUntil.In(s.opts.Location)}
+	}
+	return maxPINFailures - rec.Failures, nil
 }
 
 // Operators lists the operators by name.

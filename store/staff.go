@@ -190,7 +190,7 @@ func (s *Store) checkStaffPIN(m StaffMember, pin string) (bool, error) {
 	case m.Disabled:
 		return false, fmt.Errorf("%s: %w", m.Name, ErrStaffDisabled)
 	case now.Before(m.LockedUntil):
-		return false, fmt.Errorf("operator %s may try again at %s: %w", m.Name, m.LockedUntil.In(s.opts.Location).Format("15:04:05"), ErrOperatorLocked)
+		return false, &LockedError{Operator: m.Name, Until: m.LockedUntil.In(s.opts.Location)}
 	case m.Verifier == "" && m.Setup == "":
 		return false, fmt.Errorf("%s: %w", m.Name, ErrNoSetupCode)
 	}

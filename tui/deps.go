@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -119,6 +120,20 @@ var ErrChoosePIN = errors.New("first sign-in: choose a PIN")
 // institution disabled.
 var ErrOperatorDisabled = errors.New("disabled by the institution")
 
+// WrongPINError is a wrong PIN for a known operator, with the tries left
+// before the lock-out; it is ErrWrongPIN.
+type WrongPINError struct{ Left int }
+
+func (e *WrongPINError) Error() string        { return fmt.Sprintf("wrong PIN, %d tries left", e.Left) }
+func (e *WrongPINError) Is(target error) bool { return target == ErrWrongPIN }
+
+// PINLockedError is an operator locked after wrong PINs, until Until.
+type PINLockedError struct{ Until time.Time }
+
+func (e *PINLockedError) Error() string {
+	return "locked after wrong PINs until " + e.Until.Format("15:04:05")
+}
+
 // RecordStore is the local data file seen from the screen.
 type RecordStore interface {
 	// Append makes the record durable; only after it returns nil may the
@@ -128,7 +143,8 @@ type RecordStore interface {
 	// Today returns today's records (local day of now), newest first.
 	Today(now time.Time, limit int) ([]Row, error)
 	// CheckPIN returns nil if pin is the operator's PIN, ErrWrongPIN if not
-	// (other errors, e.g. a lock-out after wrong PINs, are shown as they are).
+	// (a *WrongPINError when the tries left are known), a *PINLockedError
+	// during a lock-out; other errors are shown as they are.
 	CheckPIN(operator, pin string) error
 	// SetFirstPIN is a staff member's first sign-in: the one-time code
 	// again and the PIN they chose (kept and sent only as a verifier).
@@ -251,6 +267,9 @@ type Settings struct {
 	// (nil: the zone of the clock's times).
 	Location *time.Location
 	Banner   string // a line for the sign-in screen (the demo shows its PIN here)
+	// SignInAs fills the sign-in fields, operator and PIN (the demo's own,
+	// which its banner shows anyway): Enter signs in. Empty: blank fields.
+	SignInAs [2]string
 	// RosterOnly: only the institution's own people enter at this gate (a
 	// kindergarten); anyone else is stopped as not on the list.
 	RosterOnly bool
@@ -272,9 +291,15 @@ type Deps struct {
 	Bell   func()      // rings the terminal bell; nil: silent
 	Therm  Thermometer // nil: the operator types every reading
 	// OnSignIn is told who signed in (e.g. to start a camera only once
-	// someone is on duty); it must not block.
+	// someone is on duty). It runs outside the screen's loop; the screen
+	// asks the camera's state again when it returns.
 	OnSignIn func(operator string)
-	Log      *slog.Logger
+	// CanVerify says the scanner holds the issuers' list that codes are
+	// verified against; without it the screen says the scanner is not set
+	// up and checks no code (they wait), rather than call everyone
+	// invalid. nil: always.
+	CanVerify func() bool
+	Log       *slog.Logger
 	// Clock is the time decisions, records and "today" use; nil: Now,
 	// as the laptop's clock with nothing to check it against.
 	Clock Clock

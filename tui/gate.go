@@ -62,8 +62,26 @@ func (m *Model) canStartCheck() bool {
 		return false
 	case m.inCheck && !m.check.passedOn():
 		return false
+	case !m.canVerify():
+		return false
 	}
 	return true
+}
+
+// canVerify says codes can be checked: the scanner has an issuers' list
+// (as last looked: lookReady).
+func (m *Model) canVerify() bool { return !m.notReady }
+
+// lookReady asks again whether codes can be checked (a sync may have
+// brought the issuers' list); when they now can, the waiting codes go on.
+func (m *Model) lookReady() tea.Cmd {
+	was := m.notReady
+	m.notReady = m.deps.CanVerify != nil && !m.deps.CanVerify()
+	if was && !m.notReady {
+		m.c.log.Info("the issuers' list is here: waiting codes are checked now", "waiting", len(m.waiting))
+		return m.nextWaiting()
+	}
+	return nil
 }
 
 // holding says the finished person's verdict must stay up a little longer.

@@ -127,7 +127,7 @@ func (w *world) openScanner(t testing.TB, now func() time.Time, policy healthcod
 
 // deps is what the screen is given (no camera, offline only).
 func (s *scanner) deps(now func() time.Time) tui.Deps {
-	return tui.Deps{Store: s.store, Verify: s.checker.Verify, Now: now}
+	return tui.Deps{Store: s.store, Verify: s.checker.Verify, CanVerify: s.checker.CanVerify, Now: now}
 }
 
 // records reads back everything the screen saved, oldest first.

@@ -67,6 +67,7 @@ type Model struct {
 	holdArmed  bool      // a holdOverMsg is on its way
 	guardUntil time.Time // keys before then do not reach the person on screen
 	recent     recentChecks
+	notReady   bool // no issuers' list: no code can be checked (lookReady)
 	records    recordsModel
 	syncv      syncModel
 	roster     rosterMode
@@ -108,6 +109,7 @@ func New(ctx context.Context, deps Deps, set Settings) *Model {
 	if deps.Camera != nil {
 		m.cam = deps.Camera.Status()
 	}
+	m.lookReady()
 	return m
 }
 
@@ -153,7 +155,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if set := m.c.set; set.IdleLock > 0 && m.operator != "" && m.screen == screenReady && now.Sub(m.lastActivity) >= set.IdleLock {
 			m.lockScreen()
 		}
-		return m, tick(now, m.deps.Store, m.c.now)
+		return m, tea.Batch(m.lookReady(), tick(now, m.deps.Store, m.c.now))
 	case statsMsg:
 		if msg.err != nil {
 			m.c.log.Error("read counters", "err", msg.err)
@@ -201,7 +203,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !m.sync.LastSuccess.Equal(lastOK) && m.operator != "" { // a sync brought the staff list
 			duty = checkOnDuty(m.deps.Store, m.operator)
 		}
-		return m, tea.Batch(cmd, stats, duty, waitForSync(m.deps.Sync.States()))
+		return m, tea.Batch(cmd, stats, duty, m.lookReady(), waitForSync(m.deps.Sync.States()))
 	case offDutyMsg:
 		return m, m.takeOffDuty(msg.operator)
 	case ackAlertsMsg:

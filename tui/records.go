@@ -128,7 +128,8 @@ func (m recordsModel) View(width, height int) string {
 	var filters []string
 	for i, f := range recordFilters {
 		if i == m.filter {
-			filters = append(filters, s.Selected.Render(c.T(f)))
+			// Brackets show the filter in use without colour (NO_COLOR).
+			filters = append(filters, s.Selected.Render("["+c.T(f)+"]"))
 		} else {
 			filters = append(filters, c.T(f))
 		}
@@ -152,7 +153,8 @@ func (m recordsModel) View(width, height int) string {
 	if len(rows) == 0 {
 		lines = append(lines, s.Faint.Render(c.T("records.none")))
 	}
-	room := max(1, height-len(lines))
+	legend := s.Faint.Render(c.T("records.legend"))
+	room := max(1, height-len(lines)-lipgloss.Height(wrapLines(legend, width)))
 	for i := m.offset; i < len(rows) && i < m.offset+room; i++ {
 		r := rows[i].Record
 		mark := " "
@@ -162,12 +164,19 @@ func (m recordsModel) View(width, height int) string {
 			mark = "!"
 		}
 		name := clean(r.Name, 12)
-		if r.Manual {
+		switch {
+		case r.Manual:
 			name = "✎" + name
+		case r.RepeatOf != "":
+			name = "↻" + name
+		}
+		verdict := m.verdictWord(r.Verdict)
+		if r.Abandoned {
+			verdict = "⊘" + c.T("left.short")
 		}
 		name = ansi.Truncate(name, 10, "…")
 		line := fmt.Sprintf("%s%s  %s  %s  %s", mark, c.local(r.When()).Format("15:04:05"),
-			pad(m.verdictWord(r.Verdict), 7), pad(name, 10), pad(r.Temperature.String(), 5))
+			pad(verdict, 7), pad(name, 10), pad(r.Temperature.String(), 5))
 		if wide {
 			action := r.Disposition.Label(c.lang)
 			if r.Verdict == healthcode.VerdictPass && r.Disposition == healthcode.DispositionPass {
@@ -177,7 +186,10 @@ func (m recordsModel) View(width, height int) string {
 		}
 		lines = append(lines, line)
 	}
-	return strings.Join(lines, "\n")
+	for len(lines) < height-lipgloss.Height(wrapLines(legend, width)) {
+		lines = append(lines, "")
+	}
+	return strings.Join(append(lines, legend), "\n")
 }
 
 // pad fills s to w terminal cells (CJK counts two).

@@ -70,6 +70,11 @@ func newSignIn(c *common, store RecordStore, lockedOperator string) signInModel 
 		m.locked, m.operator = true, lockedOperator
 		m.focus = 1
 		m.pin.Focus()
+	} else if op, pin := c.set.SignInAs[0], c.set.SignInAs[1]; op != "" {
+		m.name.SetValue(op)
+		m.pin.SetValue(pin)
+		m.focus = 1
+		m.pin.Focus()
 	} else {
 		m.name.Focus()
 	}
@@ -169,6 +174,8 @@ func (m signInModel) Update(msg tea.Msg) (signInModel, tea.Cmd) {
 	case pinResultMsg:
 		m.checking = false
 		m.pin.SetValue("")
+		var locked *PINLockedError
+		var wrong *WrongPINError
 		switch {
 		case msg.err == nil:
 			m.signedIn = &signedInMsg{msg.operator, m.locked}
@@ -176,6 +183,10 @@ func (m signInModel) Update(msg tea.Msg) (signInModel, tea.Cmd) {
 		case errors.Is(msg.err, ErrChoosePIN) && !m.locked:
 			m.err = ""
 			return m.startFirst(msg.operator, msg.code)
+		case errors.As(msg.err, &locked):
+			m.err = m.c.T("signin.locked", m.c.local(locked.Until).Format("15:04"))
+		case errors.As(msg.err, &wrong):
+			m.err = m.c.T("signin.wrongleft", wrong.Left)
 		case errors.Is(msg.err, ErrWrongPIN):
 			m.err = m.c.T("signin.wrong")
 		case errors.Is(msg.err, ErrOperatorDisabled):

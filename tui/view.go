@@ -87,6 +87,11 @@ func (m *Model) screenBody(h int) string {
 	c := m.c
 	switch m.screen {
 	case screenSignIn, screenLocked:
+		if !m.canVerify() {
+			// Said before anyone signs in: this scanner checks no code yet.
+			warn := c.styles.Error.Render("⚠ "+c.T("notready")) + "\n" + c.T("notready.hint")
+			return m.signin.View(c.width, max(1, h-lipgloss.Height(wrapLines(warn, c.width))-1)) + "\n" + warn
+		}
 		return m.signin.View(c.width, h)
 	case screenSummary:
 		return summaryView(c, m.shift, m.shiftEnd, m.stats.Pending, c.width, h)
@@ -122,7 +127,10 @@ func (m *Model) withWaiting(body string) string {
 	c, s := m.c, m.c.styles
 	if len(m.waiting) > 0 {
 		key := "waiting.more"
-		if m.operator == "" {
+		switch {
+		case !m.canVerify():
+			key = "waiting.notready"
+		case m.operator == "":
 			key = "waiting.signin"
 		}
 		body += "\n" + s.Warn.Render(c.T(key, len(m.waiting)))
@@ -170,9 +178,15 @@ func (m *Model) readyView(h int) string {
 	title := c.T("ready")
 	other := tr(map[bool]string{true: "zh", false: "en"}[c.en()], "ready")
 	inner := s.Title.Render(title) + "\n" + s.Faint.Render(other) + "\n\n" + c.T("ready.hint")
-	box := s.Ready.Render(inner)
+	hint, boxStyle := c.T("ready.hint"), s.Ready
+	if !m.canVerify() {
+		title, hint = "⚠ "+c.T("notready"), c.T("notready.hint")
+		inner = s.Error.Render(title) + "\n\n" + hint
+		boxStyle = boxStyle.Width(min(c.width-2, 72))
+	}
+	box := boxStyle.Render(inner)
 	if lipgloss.Width(box) > c.width || lipgloss.Height(box)+len(notes) > h {
-		box = s.Title.Render(title) + "\n" + c.T("ready.hint")
+		box = s.Title.Render(title) + "\n" + hint
 	} else {
 		box = lipgloss.PlaceHorizontal(c.width, lipgloss.Center, box)
 	}

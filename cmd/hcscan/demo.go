@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	gosync "sync"
 	"syscall"
 	"time"
@@ -28,7 +29,7 @@ var errDemoInterrupted = &cli.ExitError{Code: exitInvalid, Err: errors.New("stop
 func (e env) demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := cli.FlagSet("hcscan", "demo", stderr)
 	keep := fs.Bool("keep", false, "keep the demo folder (keys, data file, video, log) afterwards")
-	lang := fs.String("lang", "zh", "zh or en (L switches at run time)")
+	lang := fs.String("lang", "", "zh or en (default: from LC_ALL, LC_MESSAGES or LANG: zh for a Chinese locale, else en; L switches at run time)")
 	seconds := fs.Float64("seconds", 8, "how long each person holds up their code")
 	serverBin := fs.String("hcserver", "", "the provincial server program (default: hcserver beside hcscan, else on PATH)")
 	if err := parseFlags(fs, args); err != nil {
@@ -36,6 +37,9 @@ func (e env) demo(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *lang == "" {
+		*lang = localeLang(os.Getenv)
 	}
 	if *lang != "zh" && *lang != "en" {
 		return cli.Usagef("--lang must be zh or en")
@@ -110,8 +114,8 @@ func (e env) demo(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	for i, p := range w.People {
 		fmt.Fprintf(stdout, "  %d. %s\n", i+1, p.Label)
 	}
-	fmt.Fprintf(stdout, "Sign in as operator %q with PIN %s. The video starts when you sign in.\n", w.Operator, w.PIN)
-	fmt.Fprintln(stdout, "Keys: Enter confirms, 1-5 picks an action, r records, s sync, ? help, L 中文/English, q q quits.")
+	fmt.Fprintf(stdout, "Operator %q with PIN %s is filled in on the sign-in screen: press Enter. The video starts when you sign in.\n", w.Operator, w.PIN)
+	fmt.Fprintln(stdout, "Keys: Enter confirms, the numbers shown pick an action, Esc asks before letting someone go, m manual entry, r records, s sync, ? help, L 中文/English, q q quits.")
 
 	cfg := DefaultConfig()
 	cfg.Data.Dir = filepath.Dir(w.DataPath)
@@ -132,7 +136,7 @@ func (e env) demo(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usage(err)
 	}
 	err = openScreen(ctx, screenConfig{cfg: cfg, dataPath: w.DataPath, banner: banner, therm: w.thermometer(),
-		camAfterSignIn: true, clock: e.clock}, tty)
+		camAfterSignIn: true, clock: e.clock, signInAs: [2]string{w.Operator, w.PIN}}, tty)
 	if ctx.Err() != nil {
 		return errDemoInterrupted
 	}
@@ -140,6 +144,23 @@ func (e env) demo(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	return demoAfter(ctx, w, stdout, stderr)
+}
+
+// localeLang is the screen's language from the locale (LC_ALL, then
+// LC_MESSAGES, then LANG, as POSIX orders them): zh for a Chinese locale,
+// en for any other language; zh when none is set.
+func localeLang(getenv func(string) string) string {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		v := getenv(k)
+		if v == "" {
+			continue
+		}
+		if strings.HasPrefix(strings.ToLower(v), "zh") {
+			return "zh"
+		}
+		return "en"
+	}
+	return "zh"
 }
 
 // waitForEnter pauses so that the guide can be read: it reads a line from

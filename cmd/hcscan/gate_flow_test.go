@@ -16,6 +16,7 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/qrimage"
+	"hcscan/store"
 	"hcscan/tui"
 )
 
@@ -357,4 +358,66 @@ func writeCodesSideBySide(t *testing.T, path string, codes []string) {
 	if err := png.Encode(fh, out); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The demo's sign-in screen has its operator and PIN filled in: Enter
+// signs in. Its language follows the locale when --lang is not given.
+func TestDemoSignInIsFilledInAndFollowsTheLocale(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := gateWorld(t, ctx)
+	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, ""), dataPath: w.DataPath, signInAs: [2]string{w.Operator, w.PIN}}, 100, 30)
+	f.waitAll("Operator sign-in", "Operator: demo")
+	f.enter()
+	f.wait("Ready")
+	f.quit()
+
+	for env, want := range map[[3]string]string{
+		{"", "", "en_US.UTF-8"}:      "en",
+		{"", "", "zh_CN.UTF-8"}:      "zh",
+		{"zh_TW.UTF-8", "", "en_GB"}: "zh",
+		{"de_DE.UTF-8", "", "zh_CN"}: "en",
+		{"", "en_US.UTF-8", "zh_CN"}: "en",
+		{"", "", ""}:                 "zh",
+		{"", "", "C.UTF-8"}:          "en",
+	} {
+		get := func(k string) string {
+			return map[string]string{"LC_ALL": env[0], "LC_MESSAGES": env[1], "LANG": env[2]}[k]
+		}
+		if got := localeLang(get); got != want {
+			t.Errorf("LC_ALL=%q LC_MESSAGES=%q LANG=%q: %s, want %s", env[0], env[1], env[2], got, want)
+		}
+	}
+}
+
+// A scanner that is neither enrolled nor given a trust list says so on the
+// sign-in screen and after it, and marks nobody invalid: the code read
+// waits, no record is made; manual entry still works.
+func TestNotSetUpMarksNobodyInvalid(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := gateWorld(t, ctx) // for a genuine code; this scanner is another one
+	code := issueCode(t, ctx, w, "green", "吴小五", "110108200505051234")
+	data := filepath.Join(t.TempDir(), "hcscan.db")
+	st, err := store.Open(data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddOperator("li", "2468"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, ""), dataPath: data}, 100, 30)
+	f.waitAll("Operator sign-in", "This scanner is not set up")
+	f.signIn("li", "2468")
+	f.wait("hcscan enroll")
+	f.scanGun(code)
+	f.wait("1 codes read: they are checked once this scanner is set up")
+	time.Sleep(500 * time.Millisecond)
+	if recs := f.records(); len(recs) != 0 {
+		t.Fatalf("a scanner with no issuers' list recorded %+v", recs)
+	}
+	f.typeText("m")
+	f.wait("Manual entry")
+	f.quit()
 }

@@ -35,7 +35,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := program(env{stdin: os.Stdin, clock: trustclock.System(), devices: camera.ListDevices}).Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := program(env{stdin: os.Stdin, clock: trustclock.System(), devices: camera.ListDevices}).Main(ctx, os.Args[1:], cli.TerminalWriter(os.Stdout), cli.TerminalWriter(os.Stderr))
 	stop()
 	os.Exit(code)
 }

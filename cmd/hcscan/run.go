@@ -74,7 +74,7 @@ func (e env) run(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // in; an error when either is not one.
 func (e env) terminal(stdout io.Writer) (*terminal, error) {
 	in, _ := e.stdin.(*os.File)
-	out, _ := stdout.(*os.File)
+	out := cli.FileOf(stdout)
 	if in == nil || out == nil || !term.IsTerminal(in.Fd()) || !term.IsTerminal(out.Fd()) {
 		return nil, errors.New("the scanner screen needs a terminal (run it in a terminal window, or in tmux)")
 	}
@@ -95,6 +95,7 @@ type screenConfig struct {
 	trustPath      string // fixed trust list (not enrolled)
 	rootPath       string
 	banner         string          // shown on the sign-in screen
+	signInAs       [2]string       // operator and PIN filled in on the sign-in screen (the demo's)
 	therm          tui.Thermometer // the demo's scripted readings
 	camAfterSignIn bool            // open the camera only when someone signs in (the demo's video)
 	clock          trustclock.Source
@@ -280,7 +281,7 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 	set := tui.Settings{
 		Institution: cfg.Gate.Institution, Gate: cfg.Gate.Name, Policy: policy, AutoNext: cfg.Gate.AutoNext.Duration,
 		VerdictHold: cfg.Gate.VerdictHold.Duration, KeyGuard: cfg.Gate.KeyGuard.Duration, RepeatWindow: cfg.Gate.RepeatWindow.Duration,
-		Bell: cfg.Gate.Bell, IdleLock: cfg.UI.IdleLock.Duration, Lang: cfg.UI.Language, Banner: sc.banner,
+		Bell: cfg.Gate.Bell, IdleLock: cfg.UI.IdleLock.Duration, Lang: cfg.UI.Language, Banner: sc.banner, SignInAs: sc.signInAs,
 		Location: loc, RosterOnly: cfg.Gate.RosterOnly,
 	}
 	var syncer tui.Syncer
@@ -327,12 +328,12 @@ func buildScreen(ctx context.Context, sc screenConfig, st *store.Store, log *slo
 	if sc.camAfterSignIn || startsAtSignIn(cfg.Camera.Source) {
 		var start func()
 		cam, start = screenwire.NewDelayedCamera(openCam)
-		onSignIn = func(string) { go start() }
+		onSignIn = func(string) { start() } // outside the screen's loop; the screen looks at the camera after
 	} else {
 		cam = screenwire.NewCamera(openCam())
 	}
 	checker = screenwire.NewChecker(st, checkOpts)
-	deps := tui.Deps{Store: recordStore, Verify: checker.Verify, Camera: cam,
+	deps := tui.Deps{Store: recordStore, Verify: checker.Verify, CanVerify: checker.CanVerify, Camera: cam,
 		Sync: syncer, Seal: screenwire.Sealer(dev, enrolled), Bell: bell, Therm: sc.therm, Log: log, OnSignIn: onSignIn,
 		Clock: clk, ClockEvents: clk.Watch(ctx, time.Second)}
 	if roster != nil {

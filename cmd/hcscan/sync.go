@@ -191,8 +191,8 @@ func (p *progressBar) done() {
 }
 
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
+	f := cli.FileOf(w)
+	if f == nil {
 		return false
 	}
 	fi, err := f.Stat()

@@ -23,7 +23,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := program(os.Stdin).Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := program(os.Stdin).Main(ctx, os.Args[1:], cli.TerminalWriter(os.Stdout), cli.TerminalWriter(os.Stderr))
 	stop()
 	os.Exit(code)
 }

@@ -91,6 +91,13 @@ func (k *Checker) trustList() (*healthcode.TrustList, error) {
 	return tl, nil
 }
 
+// CanVerify says there is a trust list to verify codes with (the screen's
+// tui.Deps.CanVerify): without one, every code would be "unknown issuer".
+func (k *Checker) CanVerify() bool {
+	tl, err := k.trustList()
+	return err == nil && tl != nil
+}
+
 // Verify is the screen's tui.VerifyFunc: offline first, at the moment at;
 // then, for a valid code while the province is reachable, the live colour
 // replaces the cached status (healthcode.Result.ApplyStatus), and the

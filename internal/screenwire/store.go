@@ -86,23 +86,34 @@ func (s Store) Today(now time.Time, limit int) ([]tui.Row, error) {
 	return rows, err
 }
 
-// CheckPIN returns tui.ErrWrongPIN for a wrong operator or PIN,
-// tui.ErrChoosePIN at a staff member's first sign-in with the right code,
+// CheckPIN returns tui.ErrWrongPIN for a wrong operator or PIN (a
+// *tui.WrongPINError with the tries left for a known operator), a
+// *tui.PINLockedError while the operator is locked out, tui.ErrChoosePIN
+// at a staff member's first sign-in with the right code,
 // tui.ErrOperatorDisabled for a person the institution disabled.
 func (s Store) CheckPIN(op, pin string) error {
 	ok, err := s.st.CheckPIN(op, pin)
+	var locked *store.LockedError
 	switch {
 	case errors.Is(err, store.ErrChoosePIN):
 		return tui.ErrChoosePIN
 	case errors.Is(err, store.ErrStaffDisabled):
 		return tui.ErrOperatorDisabled
+	case errors.As(err, &locked):
+		return &tui.PINLockedError{Until: locked.Until}
 	case err != nil:
 		return err
+	case ok:
+		return nil
 	}
-	if !ok {
+	left, err := s.st.PINTriesLeft(op)
+	switch {
+	case errors.As(err, &locked):
+		return &tui.PINLockedError{Until: locked.Until}
+	case err != nil:
 		return tui.ErrWrongPIN
 	}
-	return nil
+	return &tui.WrongPINError{Left: left}
 }
 
 // OnDuty says whether op may still check: tui.ErrOperatorDisabled when the
