@@ -78,7 +78,7 @@ func fit(s string, w, h int) string {
 // body is the screen in front, with what waits behind it underneath.
 func (m *Model) body(h int) string {
 	if n := m.waitingLines(); n > 0 && m.screen != screenRecords && m.screen != screenSync {
-		return m.withWaiting(fit(m.screenBody(max(1, h-n)), m.c.width, max(1, h-n)))
+		return m.withWaiting(fit(wrapLines(m.screenBody(max(1, h-n)), m.c.width), m.c.width, max(1, h-n)))
 	}
 	return m.screenBody(h)
 }

@@ -410,7 +410,7 @@ func TestNotSetUpMarksNobodyInvalid(t *testing.T) {
 	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, ""), dataPath: data}, 100, 30)
 	f.waitAll("Operator sign-in", "This scanner is not set up")
 	f.signIn("li", "2468")
-	f.wait("hcscan enroll")
+	f.waitAll("operator li", "hcscan enroll")
 	f.scanGun(code)
 	f.wait("1 codes read: they are checked once this scanner is set up")
 	time.Sleep(500 * time.Millisecond)
