@@ -263,6 +263,7 @@ var catalogue = map[string][2]string{
 	"alert.fever":    {"发热", "fever"},
 	"col.date":       {"日期", "date"},
 
+	"today.people":           {"今天有 %d 条关于本单位人员的提醒（健康码转黄/转红或发热）。", "%d alerts today about our people (codes turned yellow or red, fevers)."},
 	"people.title":           {"每日健康监测", "Our people: the day"},
 	"people.badday":          {"日期“%s”无法识别，请按 2026-11-29 的格式填写。", "The date %q is not understood: write it as 2026-11-29."},
 	"people.show":            {"查看", "Show"},

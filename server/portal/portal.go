@@ -39,6 +39,7 @@ type Store interface {
 	Institution(ctx context.Context, name string) (server.Institution, error)
 	Institutions(ctx context.Context, state string) ([]server.Institution, error)
 	RosterMembers(ctx context.Context, institution string) ([]server.RosterMember, error)
+	RosterAlerts(ctx context.Context, institution string, since time.Time) ([]server.RosterAlert, error)
 	Staff(ctx context.Context, institution string) ([]server.StaffMember, error)
 }
 

@@ -266,6 +266,8 @@ type todayPage struct {
 	Hours   []hourRow
 	MaxHour int
 	Alerts  []server.Alert
+	// People are today's alerts about the institution's own people.
+	People []server.RosterAlert
 }
 
 // today is the home page: today's checks in the institution's zone,
@@ -323,5 +325,9 @@ func (p *Portal) today(w http.ResponseWriter, r *http.Request, login *Login) {
 		return
 	}
 	page.Alerts = alerts[:min(len(alerts), 20)]
+	if page.People, err = p.store.RosterAlerts(r.Context(), login.Institution, start); err != nil {
+		p.failInternal(w, r, login, "alerts about the institution's people", err)
+		return
+	}
 	p.render(w, http.StatusOK, "today", page)
 }

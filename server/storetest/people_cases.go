@@ -111,6 +111,10 @@ func testPeoplePages(t *testing.T, open Open) {
 	e.Upload(t, gate, []healthcode.Record{a, b}, "")
 
 	day := server.DayStart(now.In(Zone), Zone).Format("2006-01-02")
+	// The home page says there are alerts about the institution's people.
+	if _, page := admin.Get("/portal/"); !strings.Contains(page, `id="people-alerts-today"`) {
+		t.Error("the today page does not mention the fever alert about 李四")
+	}
 	// The institution's own logins see the day. (The zone of an
 	// institution from before registration is the server's default.)
 	code, page = admin.Get("/portal/people?day=" + day)
