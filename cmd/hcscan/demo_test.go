@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 
 // binaries builds the real hcscan and hcserver once (for the tests that
 // need them) and returns their folder.
-func binaries(t *testing.T) string {
+func binaries(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "hcscan-bin-")

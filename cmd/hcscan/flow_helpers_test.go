@@ -21,7 +21,7 @@ import (
 // flow is the real scanner screen (buildScreen, as hcscan run wires it)
 // driven by typed keys, as an operator types, with its output read back.
 type flow struct {
-	t      *testing.T
+	t      testing.TB
 	tm     *teatest.TestModel
 	st     *store.Store
 	stop   func()
@@ -31,7 +31,13 @@ type flow struct {
 
 // startFlow opens the screen on the data file of sc in a width×height
 // terminal. The caller ends it with quit.
-func startFlow(t *testing.T, ctx context.Context, sc screenConfig, width, height int) *flow {
+func startFlow(t testing.TB, ctx context.Context, sc screenConfig, width, height int) *flow {
+	return startFlowIn(t, ctx, sc, width, height, nil)
+}
+
+// startFlowIn is startFlow with the screen run inside wrap (something that
+// watches it), when wrap is not nil.
+func startFlowIn(t testing.TB, ctx context.Context, sc screenConfig, width, height int, wrap func(tea.Model) tea.Model) *flow {
 	t.Helper()
 	lipgloss.SetColorProfile(termenv.Ascii)
 	log := slog.New(slog.DiscardHandler)
@@ -45,9 +51,15 @@ func startFlow(t *testing.T, ctx context.Context, sc screenConfig, width, height
 		t.Fatal(err)
 	}
 	f := &flow{t: t, st: st, stop: stop}
-	f.tm = teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height))
+	var run tea.Model = m
+	if wrap != nil {
+		run = wrap(m)
+	}
+	f.tm = teatest.NewTestModel(t, run, teatest.WithInitialTermSize(width, height))
 	return f
 }
+
+
 
 // wait finds s in the screen output after the previous match, so that two
 // markers drawn in one frame are both found, in order.
@@ -138,7 +150,7 @@ func (f *flow) records() []healthcode.Record {
 }
 
 // issueCode is a green (or other colour) code from the demo province.
-func issueCode(t *testing.T, ctx context.Context, w *demoWorld, colour, name, id string) string {
+func issueCode(t testing.TB, ctx context.Context, w *demoWorld, colour, name, id string) string {
 	t.Helper()
 	code, err := hcserver(ctx, filepath.Join(binaries(t), "hcserver"), "issue", "--dir", filepath.Join(w.Province, "keys"),
 		"--region", "110108", "--colour", colour, "--name", name, "--id", id, "--lang", "zh",

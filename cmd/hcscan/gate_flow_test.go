@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"hcscan/healthcode"
 	"hcscan/internal/qrimage"
 	"hcscan/store"
@@ -27,7 +29,7 @@ import (
 // data file back.
 
 // gateWorld is the demo's province and an enrolled scanner, for one test.
-func gateWorld(t *testing.T, ctx context.Context) *demoWorld {
+func gateWorld(t testing.TB, ctx context.Context) *demoWorld {
 	t.Helper()
 	w, err := buildDemo(ctx, demoOptions{Dir: t.TempDir(), HCServer: filepath.Join(binaries(t), "hcserver"),
 		Log: slog.New(slog.DiscardHandler), Pace: demoPacing{FPS: 4, FramesPerPerson: 1, GapFrames: 1, LeadFrames: 1}})
@@ -40,7 +42,7 @@ func gateWorld(t *testing.T, ctx context.Context) *demoWorld {
 
 // gateConfig is the default configuration, in English, with the camera on
 // source (a missing path: no camera).
-func gateConfig(t *testing.T, source string) Config {
+func gateConfig(t testing.TB, source string) Config {
 	cfg := DefaultConfig()
 	if source == "" {
 		source = filepath.Join(t.TempDir(), "no-camera")
@@ -52,7 +54,7 @@ func gateConfig(t *testing.T, source string) Config {
 
 // people issues n green codes with distinct names; it returns the codes
 // and their masked names.
-func people(t *testing.T, ctx context.Context, w *demoWorld, n int) (codes, masked []string) {
+func people(t testing.TB, ctx context.Context, w *demoWorld, n int) (codes, masked []string) {
 	t.Helper()
 	surnames := []rune("赵钱孙李周吴郑王冯陈褚卫")
 	for i := range n {
@@ -330,7 +332,7 @@ func TestThreeCodesInOneFrameAreThreePeople(t *testing.T) {
 // writeCodesSideBySide writes one image holding the codes in a row, at 6
 // pixels a module: as large as a parent's printed codes filmed close
 // (the live decoder reads a frame's second and third codes of this size).
-func writeCodesSideBySide(t *testing.T, path string, codes []string) {
+func writeCodesSideBySide(t testing.TB, path string, codes []string) {
 	t.Helper()
 	var imgs []*image.Gray
 	w, h := 40, 0
@@ -420,4 +422,30 @@ func TestNotSetUpMarksNobodyInvalid(t *testing.T) {
 	f.typeText("m")
 	f.wait("Manual entry")
 	f.quit()
+}
+
+// A thermometer that types its reading and Enter (a keyboard wedge, as a
+// handheld scanner is) needs no key from the operator: its burst of keys
+// arrives as one event, and a green person with a normal reading is saved
+// and the screen goes back to ready by itself.
+func TestWedgeThermometerNeedsNoKey(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := gateWorld(t, ctx)
+	codes, names := people(t, ctx, w, 1)
+	f := startFlow(t, ctx, screenConfig{cfg: gateConfig(t, ""), dataPath: w.DataPath}, 100, 30)
+	f.wait("Operator sign-in")
+	f.signIn(w.Operator, w.PIN)
+	f.wait("Ready")
+	f.scanGun(codes[0])
+	f.waitAll(names[0], askTemp)
+	f.tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("36.8")}) // the thermometer
+	f.enter()                                                        // its Enter
+	f.wait(savedMsg)
+	f.wait("Ready")
+	recs := f.records()
+	f.quit()
+	if len(recs) != 1 || recs[0].Temperature != 368 || recs[0].Verdict != healthcode.VerdictPass {
+		t.Fatalf("records %+v; want one pass at 36.8", recs)
+	}
 }
