@@ -16,6 +16,8 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/benchfig"
+	"hcscan/internal/screenwire"
+	"hcscan/trustclock"
 	"hcscan/tui"
 )
 
@@ -56,7 +58,13 @@ func benchProgram(b *testing.B, adjust func(*tui.Settings)) (*tea.Program, *mark
 		adjust(&set)
 	}
 	sc := w.openScanner(b, time.Now, set.Policy)
-	m := tui.New(context.Background(), sc.deps(nil), set)
+	// As hcscan run wires it: the trusted clock over the data file, its
+	// watch for a moved laptop clock.
+	clk := trustclock.New(trustclock.System(), trustclock.Options{Settings: sc.st, Seen: sc.st.LatestSeen})
+	sc.checker = screenwire.NewChecker(sc.st, screenwire.CheckerOptions{Fixed: w.trust, Policy: set.Policy, Clock: clk})
+	deps := sc.deps(nil)
+	deps.Clock, deps.ClockEvents = clk, clk.Watch(b.Context(), time.Second)
+	m := tui.New(context.Background(), deps, set)
 	out := &markWriter{}
 	// As hcscan run draws: the screen's own change-driven drawing.
 	p := tea.NewProgram(tui.NewImmediate(m, out), tea.WithoutRenderer(), tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithoutSignals())
