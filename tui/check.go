@@ -259,6 +259,16 @@ func (m checkModel) passedOn() bool {
 	return m.step == stepSaved && m.rec.Verdict == healthcode.VerdictPass && !m.rec.Fever
 }
 
+// awaitsDecision says the person's code is checked and the operator has
+// not decided yet (nothing saved, nothing being saved).
+func (m checkModel) awaitsDecision() bool {
+	switch m.step {
+	case stepTemperature, stepFever, stepDisposition:
+		return true
+	}
+	return false
+}
+
 // abandon saves the record of a person left without a decision: nobody
 // let them through (stop, or invalid for a code that did not verify), no
 // disposition, what was measured so far.

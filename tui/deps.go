@@ -43,6 +43,7 @@ const (
 	CameraLost                        // frames stopped; reconnecting
 	CameraFailed                      // cannot open the source (missing file, no device)
 	CameraEnded                       // a video file or image folder has played to its end
+	CameraWaiting                     // it starts when someone signs in (a video, a folder, a URL)
 )
 
 // CameraStatus is a snapshot of the camera.

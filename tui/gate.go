@@ -158,3 +158,33 @@ func (m *Model) finished() {
 	m.nextAt = time.Now().Add(m.c.set.VerdictHold)
 	m.holdArmed = false
 }
+
+// quit ends the program without losing a person: someone on screen whose
+// code was checked but who has no decision yet is recorded as left
+// without a decision (quitting is the operator's decision), and codes
+// still waiting are counted in the log and left for Unchecked to tell.
+func (m *Model) quit() tea.Cmd {
+	var save tea.Cmd
+	if m.inCheck && m.check.awaitsDecision() {
+		c, _ := m.check.abandon()
+		rec, st, ctx, log := c.rec, m.deps.Store, m.ctx, m.c.log
+		if c.step == stepSaving {
+			save = func() tea.Msg {
+				if err := st.Append(ctx, &rec); err != nil {
+					log.Error("record of the person on screen not saved at quit", "record", rec.ID, "err", err)
+				} else {
+					log.Info("person on screen recorded as left without a decision at quit", "record", rec.ID)
+				}
+				return nil
+			}
+		}
+	}
+	if n := m.Unchecked(); n > 0 {
+		m.c.log.Warn("screen closed with codes read and not checked", "codes", n)
+	}
+	return tea.Sequence(save, tea.Quit)
+}
+
+// Unchecked is how many codes were read and never checked (waiting when
+// the screen closed, or not kept because the queue was full).
+func (m *Model) Unchecked() int { return len(m.waiting) + m.overflow }

@@ -196,8 +196,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.screen == screenSync && was && !m.sync.Syncing {
 			cmd = loadSyncData(m.deps.Store, m.deps.Roster)
 		}
-		if m.sync.NewAlerts != alerts {
-			stats = loadStats(m.deps.Store, m.c.now()) // a new alert shows at once
+		if m.sync.NewAlerts != alerts || (was && !m.sync.Syncing) {
+			// A new alert, or records that went up, show at once.
+			stats = loadStats(m.deps.Store, m.c.now())
 		}
 		var duty tea.Cmd
 		if !m.sync.LastSuccess.Equal(lastOK) && m.operator != "" { // a sync brought the staff list

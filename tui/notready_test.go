@@ -21,7 +21,7 @@ func TestNotSetUpChecksNobody(t *testing.T) {
 				r.waitText("notready")
 				r.signIn2()
 				r.scan(r.w.green(t))
-				r.waitText(map[string]string{"zh": "本机设置好后再核验", "en": "checked once this scanner is set up"}[lang])
+				r.waitText(map[string]string{"zh": "本机设置好后再核验", "en": "to check once this scanner is set up: 1"}[lang])
 				view := r.finish()
 				checkFits(t, view, sz[0], sz[1])
 				golden.RequireEqual(t, []byte(view))

@@ -184,7 +184,7 @@ func (m recordsModel) View(width, height int) string {
 			}
 			line += "  " + pad(clean(r.IDMasked, 18), 18) + "  " + action
 		}
-		lines = append(lines, line)
+		lines = append(lines, ansi.Truncate(line, width, "…")) // a table row is cut, not wrapped
 	}
 	for len(lines) < height-lipgloss.Height(wrapLines(legend, width)) {
 		lines = append(lines, "")

@@ -12,7 +12,7 @@ import (
 func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 	m.lastActivity = m.c.now()
 	if key.Matches(k, m.c.keys.ForceQuit) {
-		return tea.Quit
+		return m.quit()
 	}
 	res := m.wedge.key(k)
 	cmds := []tea.Cmd{res.cmd, m.replay(res.replay)}
@@ -115,7 +115,7 @@ func (m *Model) readyKey(k tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, keys.Quit):
 		if m.quitArmed {
-			return tea.Quit
+			return m.quit()
 		}
 		m.quitArmed = true
 		m.notice = m.c.T("quit.confirm")

@@ -205,7 +205,7 @@ var screenCases = []struct {
 		r.scan(r.w.green(r.t))
 		r.waitText("temp.ask")
 		r.scan(r.w.forged(r.t))
-		r.waitText(map[string]string{"zh": "等候核验", "en": "more codes waiting"}[r.lang])
+		r.waitText(map[string]string{"zh": "等候核验:还有 1 人", "en": "waiting to be checked next: 1"}[r.lang])
 	}},
 	{"repeat", func(s *tui.Settings) { s.RepeatWindow = 10 * time.Minute }, func(r *screenRun) {
 		r.signIn()

@@ -86,6 +86,8 @@ func statusBar(c *common, in barInfo) string {
 			cam, camStyle = c.T("cam.lost"), s.StatusWarn
 		case CameraFailed:
 			cam, camStyle = c.T("cam.failed"), s.StatusWarn
+		case CameraWaiting:
+			cam = c.T("cam.waiting")
 		case CameraEnded:
 			cam = c.T("cam.ended")
 		}

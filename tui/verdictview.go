@@ -78,7 +78,11 @@ func (m checkModel) band(width int, roomy bool) string {
 		word += "  · " + m.c.T("decided") + ": " + m.c.T("verdict."+m.rec.Verdict.String())
 	}
 	if m.dec.Fever {
-		word += "  · " + m.c.T("fever") + " " + m.temp.String() + " °C"
+		t := m.temp
+		if t == 0 { // measuring again: the first reading stands until then
+			t = m.firstTemp
+		}
+		word += "  · " + m.c.T("fever") + " " + t.String() + " °C"
 	}
 	lines = append(lines, word)
 	if h := m.holderLine(); h != "" {

@@ -203,6 +203,8 @@ func camKey(st CameraState) string {
 		return "cam.lost"
 	case CameraFailed:
 		return "cam.failed"
+	case CameraWaiting:
+		return "cam.waiting"
 	case CameraEnded:
 		return "cam.ended"
 	}

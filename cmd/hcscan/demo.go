@@ -136,7 +136,7 @@ func (e env) demo(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usage(err)
 	}
 	err = openScreen(ctx, screenConfig{cfg: cfg, dataPath: w.DataPath, banner: banner, therm: w.thermometer(),
-		camAfterSignIn: true, clock: e.clock, signInAs: [2]string{w.Operator, w.PIN}}, tty)
+		camAfterSignIn: true, clock: e.clock, signInAs: [2]string{w.Operator, w.PIN}}, tty, stderr)
 	if ctx.Err() != nil {
 		return errDemoInterrupted
 	}

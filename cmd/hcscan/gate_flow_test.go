@@ -83,7 +83,7 @@ func TestCodesReadBeforeSignInAllEndAsRecords(t *testing.T) {
 	for _, c := range codes {
 		f.scanGun(c)
 	}
-	f.wait("3 codes read: they are checked one by one after sign-in")
+	f.wait("codes read before sign-in, checked one by one after it: 3")
 	f.signIn(w.Operator, w.PIN)
 	for _, name := range names {
 		f.waitAll("code read before sign-in", name, askTemp)
@@ -129,7 +129,7 @@ func TestFolderCameraPlaysAfterSignInAndLosesNobody(t *testing.T) {
 		f.enter()
 		f.wait(savedMsg)
 	}
-	f.wait("video ended")
+	f.wait("played to the end")
 	recs := f.records()
 	f.quit()
 	if len(recs) != len(names) {
@@ -206,7 +206,7 @@ func TestEnterRightAfterTheScreenMovesOnIsNotApplied(t *testing.T) {
 	f.wait("Ready")
 	f.scanGun(codes[0])
 	f.scanGun(codes[1])
-	f.waitAll(names[0], "1 more codes waiting", askTemp)
+	f.waitAll(names[0], "waiting to be checked next: 1", askTemp)
 	f.enter() // confirms the thermometer's 36.6 for the first person
 	f.wait(savedMsg)
 	saved := time.Now()
@@ -414,7 +414,7 @@ func TestNotSetUpMarksNobodyInvalid(t *testing.T) {
 	f.signIn("li", "2468")
 	f.waitAll("operator li", "hcscan enroll")
 	f.scanGun(code)
-	f.wait("1 codes read: they are checked once this scanner is set up")
+	f.wait("codes read, to check once this scanner is set up: 1")
 	time.Sleep(500 * time.Millisecond)
 	if recs := f.records(); len(recs) != 0 {
 		t.Fatalf("a scanner with no issuers' list recorded %+v", recs)

@@ -67,7 +67,7 @@ func (e env) run(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	camera.TuneAllocator()
 	sc := screenConfig{cfg: cfg, dataPath: dataPath(*dataFlag, cfg), trustPath: *trustFlag, rootPath: *rootFlag, clock: e.clock}
-	return openScreen(ctx, sc, tty)
+	return openScreen(ctx, sc, tty, stderr)
 }
 
 // terminal is standard input and output as the terminal the screen runs
@@ -136,7 +136,7 @@ func openLog(cfg Config, dataPath string) (*slog.Logger, io.Closer, error) {
 
 // openScreen runs the scanner screen in tty until the operator quits,
 // SIGTERM or SIGHUP comes, the terminal hangs up, or ctx ends.
-func openScreen(ctx context.Context, sc screenConfig, tty *terminal) error {
+func openScreen(ctx context.Context, sc screenConfig, tty *terminal, stderr io.Writer) error {
 	cfg := sc.cfg
 	log, logFile, err := openLog(cfg, sc.dataPath)
 	if err != nil {
@@ -163,7 +163,12 @@ func openScreen(ctx context.Context, sc screenConfig, tty *terminal) error {
 	}
 	defer closeScreen()
 	log.Info("scanner screen open", "data", sc.dataPath, "camera", cfg.Camera.Source)
-	if err := runTerminal(ctx, m, tty); err != nil {
+	err = runTerminal(ctx, m, tty)
+	if n := m.Unchecked(); n > 0 {
+		// Said once the screen has given the terminal back.
+		fmt.Fprintf(stderr, "hcscan: codes read but not checked before the screen closed: %d; ask those people to show their code again.\n", n)
+	}
+	if err != nil {
 		log.Error("screen", "err", err)
 		return usage(err)
 	}

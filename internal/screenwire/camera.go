@@ -29,7 +29,7 @@ func NewCamera(cam *camera.Camera, openErr error) *Camera {
 }
 
 // NewDelayedCamera is a camera that open opens when start is called; until
-// then its state is "starting". start may be called more than once.
+// then its state is "starts at sign-in". start may be called more than once.
 func NewDelayedCamera(open func() (*camera.Camera, error)) (s *Camera, start func()) {
 	s = &Camera{ch: make(chan tui.Scan), waiting: true}
 	var once gosync.Once
@@ -85,7 +85,7 @@ func (s *Camera) Scans() <-chan tui.Scan { return s.ch }
 func (s *Camera) Status() tui.CameraStatus {
 	cam, waiting := s.camera()
 	if waiting {
-		return tui.CameraStatus{State: tui.CameraStarting}
+		return tui.CameraStatus{State: tui.CameraWaiting}
 	}
 	if cam == nil {
 		return tui.CameraStatus{State: tui.CameraFailed, Detail: s.failed}

@@ -13,7 +13,7 @@ import (
 	"hcscan/tui"
 )
 
-// The demo's camera: "starting" until someone signs in, then a folder of
+// The demo's camera: "starts at sign-in" until someone signs in, then a folder of
 // codes played by real OpenCV, each code one scan in order, "ended" when the
 // folder has played.
 func TestDelayedCameraPlaysAFolder(t *testing.T) {
@@ -32,8 +32,8 @@ func TestDelayedCameraPlaysAFolder(t *testing.T) {
 		return camera.Open(ctx, camera.Source{Kind: camera.Folder, Path: dir}, camera.Options{FPS: 10, Cooldown: time.Millisecond})
 	})
 	defer cam.Close()
-	if st := cam.Status(); st.State != tui.CameraStarting {
-		t.Fatalf("before start: %+v, want starting", st)
+	if st := cam.Status(); st.State != tui.CameraWaiting {
+		t.Fatalf("before start: %+v, want waiting for sign-in", st)
 	}
 	if cam.Preview(40, 12) != "" {
 		t.Fatal("a preview before the camera was opened")
