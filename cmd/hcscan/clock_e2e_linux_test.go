@@ -35,14 +35,23 @@ var (
 	fakeErr  error
 )
 
-// fakeClockScanner builds hcscan with the test-only clock source once.
+// fakeClockScanner builds hcscan with the test-only clock source once; it
+// is removed with the other binaries when the tests end.
 func fakeClockScanner(t *testing.T) string {
 	t.Helper()
+	binaries(t)
 	fakeOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "hcscan-fakeclock-")
 		if err != nil {
 			fakeErr = err
 			return
+		}
+		prev := binClean
+		binClean = func() {
+			if prev != nil {
+				prev()
+			}
+			os.RemoveAll(dir)
 		}
 		cmd := exec.Command("go", "build", "-tags", "fakeclock", "-o", filepath.Join(dir, "hcscan"), "hcscan/cmd/hcscan")
 		var out bytes.Buffer
