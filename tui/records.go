@@ -145,7 +145,7 @@ func (m recordsModel) View(width, height int) string {
 	}
 	rows := m.visible()
 	wide := width >= 78
-	head := fmt.Sprintf(" %-8s  %s  %s  %s", c.T("time"), pad(c.T("verdict"), 7), pad(c.T("name"), 10), pad(c.T("temp"), 5))
+	head := fmt.Sprintf(" %s  %s  %s  %s", pad(c.T("time"), 8), pad(c.T("verdict"), 7), pad(c.T("name"), 10), pad(c.T("temp"), 5))
 	if wide {
 		head += "  " + pad(c.T("id"), 18) + "  " + c.T("disposition")
 	}
