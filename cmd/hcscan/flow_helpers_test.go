@@ -59,8 +59,6 @@ func startFlowIn(t testing.TB, ctx context.Context, sc screenConfig, width, heig
 	return f
 }
 
-
-
 // wait finds s in the screen output after the previous match, so that two
 // markers drawn in one frame are both found, in order.
 func (f *flow) wait(s string) {
