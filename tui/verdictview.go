@@ -285,14 +285,15 @@ func (m checkModel) picker(width int) []string {
 }
 
 // View draws the whole check into width×height. While keys are kept from
-// the person (hold), the step's prompt is not shown yet: it appears when
-// keys reach them.
+// the person (hold), a prompt that takes keys is not shown yet: it appears
+// when keys reach them.
 func (m checkModel) View(width, height int, hold bool) string {
 	roomy := height >= 18 && width >= 56
 	band := m.band(width, roomy)
 	details := m.details(width)
 	steps := m.stepLines(width)
-	if hold && m.step != stepVerifying {
+	if hold && m.awaitsDecision() {
+		// Only a prompt that takes keys waits; "saved" shows at once.
 		steps = []string{m.c.styles.Faint.Render("…")}
 	}
 	for i := range details {
