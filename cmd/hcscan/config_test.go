@@ -1,6 +1,7 @@
 package main
 
 import (
+	"hcscan/camera"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,21 @@ func TestConfigValues(t *testing.T) {
 	if p := cfg.Policy(); p.FeverAt != 375 || p.TakeTemperature {
 		t.Errorf("policy %+v", p)
 	}
+	// A decimal frame rate and a folder's time per image.
+	cfg, err = LoadConfig(writeConfig(t, "[camera]\nfps = 1.5\nimage_seconds = 2.5\n[gate]\nrepeat_window = \"5m\"\nkey_guard = \"0s\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Camera.FPS != 1.5 || cfg.Camera.ImageSeconds != 2.5 || cfg.Gate.RepeatWindow.Duration != 5*time.Minute || cfg.Gate.KeyGuard.Duration != 0 {
+		t.Errorf("camera and gate values not read: %+v %+v", cfg.Camera, cfg.Gate)
+	}
+	src := camera.Source{Kind: camera.Folder, Path: "x"}
+	if o := cameraOptions(cfg.Camera, src, nil); o.FPS != 1/2.5 {
+		t.Errorf("a folder plays at %g images a second, want one every 2.5 s", o.FPS)
+	}
+	if o := cameraOptions(cfg.Camera, camera.Source{Kind: camera.Webcam}, nil); o.FPS != 1.5 {
+		t.Errorf("a webcam is asked for %g fps, want 1.5", o.FPS)
+	}
 }
 
 func TestConfigErrorsNameKeyAndLine(t *testing.T) {
@@ -49,6 +65,9 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"[gate]\nname = \"x\"\nfever_threshold = 50\n", ":3: gate.fever_threshold:"},
 		{"[gate]\n\nfever_treshold = 37.3\n", `:3: unknown setting "gate.fever_treshold"`},
 		{"[camera]\nfps = \"fast\"\n", ":2: camera.fps: incompatible types"},
+		{"[camera]\nfps = 300.5\n", ":2: camera.fps: 300.5: must be between 0"},
+		{"[camera]\nimage_seconds = 0\n", ":2: camera.image_seconds:"},
+		{"[gate]\nkey_guard = \"5s\"\n", ":2: gate.key_guard:"},
 		{"[ui]\nlanguage = \"fr\"\n", ":2: ui.language:"},
 		{"[gate]\nstale_after = \"a day\"\n", ":2:"},
 		{"[server]\nurl = \"ftp://x\"\n", ":2: server.url:"},
