@@ -1,12 +1,13 @@
 package main
 
 import (
-	"hcscan/camera"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"hcscan/camera"
 )
 
 func writeConfig(t *testing.T, text string) string {
