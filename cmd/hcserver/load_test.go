@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/benchfig"
+	"hcscan/internal/cpustat"
 	"hcscan/internal/loadgen"
 	"hcscan/internal/pgtest"
 	"hcscan/protocol"
@@ -24,6 +26,8 @@ import (
 // settings), two `hcserver serve` processes on it and many enrolled
 // simulated scanners.
 type loadProvince struct {
+	pg      *pgtest.Server
+	procs   []*exec.Cmd // the serve processes
 	servers []string
 	devs    []loadgen.Device
 	red     []string // code hashes the province has set red
@@ -36,9 +40,10 @@ func startLoadProvince(b *testing.B, devices int) *loadProvince {
 	if _, stderr, code := run(b, "", "hcserver", "keys", "init", "--dir", data); code != 0 {
 		b.Fatalf("keys init: %s", stderr)
 	}
-	p := &loadProvince{}
+	p := &loadProvince{pg: pg}
 	for range 2 {
-		_, url, _ := startServeArgs(b, "--data", data, "--db", db)
+		cmd, url, _ := startServeArgs(b, "--data", data, "--db", db)
+		p.procs = append(p.procs, cmd)
 		p.servers = append(p.servers, url)
 	}
 	// Tokens and colours straight into the database, as `hcserver token
@@ -78,6 +83,39 @@ func startLoadProvince(b *testing.B, devices int) *loadProvince {
 	return p
 }
 
+// cpuUse is the CPU time used so far by each part of a load test.
+type cpuUse struct {
+	servers, db, loadgen time.Duration
+}
+
+func (p *loadProvince) cpu(b *testing.B) cpuUse {
+	u := cpuUse{db: p.pg.CPUTime(b), loadgen: cpustat.Self()}
+	for _, c := range p.procs {
+		d, err := cpustat.Process(c.Process.Pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		u.servers += d
+	}
+	return u
+}
+
+// recordPerOp records the CPU time per operation of the servers, the
+// database and the load generator between before and after: what an
+// operation costs whatever else the machine runs.
+func recordPerOp(b *testing.B, prefix string, before, after cpuUse, ops float64, unit string) {
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / ops }
+	b.Logf("%s CPU: servers %v, database %v, load generator %v for %.0f operations", prefix, after.servers-before.servers, after.db-before.db, after.loadgen-before.loadgen, ops)
+	for _, f := range []struct {
+		part string
+		d    time.Duration
+	}{{"server", after.servers - before.servers}, {"db", after.db - before.db}, {"loadgen", after.loadgen - before.loadgen}} {
+		// ReportMetric keeps one value per unit: each part gets its own.
+		b.ReportMetric(per(f.d), f.part+"-"+unit)
+		benchfig.Write(prefix+"_"+f.part+"_cpu_us", per(f.d), unit)
+	}
+}
+
 // BenchmarkStatusUnderLoad drives live status checks (GET
 // /v1/status/{hash}, signed by 2,000 different scanners, half of the codes
 // known red) at 5,000 checks a second for 10 s through two server
@@ -95,11 +133,15 @@ func BenchmarkStatusUnderLoad(b *testing.B) {
 	loadgen.Attack(ctx, "warm-up", loadgen.LiveChecks(p.servers, p.devs, hashes), loadgen.Options{Rate: 1000, Duration: time.Second})
 	b.ResetTimer()
 	var rep loadgen.Report
+	var before, after cpuUse
 	for i := 0; i < b.N; i++ {
+		before = p.cpu(b)
 		rep = loadgen.Attack(ctx, "status", loadgen.LiveChecks(p.servers, p.devs, hashes), loadgen.Options{Rate: 5000, Duration: 10 * time.Second})
+		after = p.cpu(b)
 	}
 	b.StopTimer()
 	b.Log(rep)
+	recordPerOp(b, "status_check", before, after, float64(rep.Requests), "µs/check")
 	if rep.Success < 0.999 {
 		b.Fatalf("%.2f%% of the checks succeeded: %v %v", 100*rep.Success, rep.Codes, rep.Errors)
 	}
@@ -137,11 +179,15 @@ func BenchmarkIngestUnderLoad(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	var rep loadgen.Report
+	var before, after cpuUse
 	for i := 0; i < b.N; i++ {
+		before = p.cpu(b)
 		rep = loadgen.Attack(ctx, "ingest", loadgen.Batches(p.servers, p.devs, body), loadgen.Options{Workers: 16, Duration: 10 * time.Second, Check: allStored})
+		after = p.cpu(b)
 	}
 	b.StopTimer()
 	b.Log(rep)
+	recordPerOp(b, "load_ingest", before, after, float64(rep.Requests*protocol.MaxBatch), "µs/record")
 	if rep.Checked != rep.Requests {
 		b.Fatalf("%d of %d batches were stored whole: %v %v", rep.Checked, rep.Requests, rep.Codes, rep.Errors)
 	}

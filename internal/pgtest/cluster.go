@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"hcscan/internal/cpustat"
 )
 
 // Cluster is a primary and a streaming-replication standby, as a province
@@ -112,20 +113,16 @@ func (c *Cluster) URL(db string) string {
 // clients or to the standby.
 func (p *Server) Kill(t testing.TB) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(p.data, "postmaster.pid"))
+	pid, err := p.postmaster()
 	if err != nil {
 		t.Fatalf("kill postgres: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0]))
-	if err != nil {
-		t.Fatalf("kill postgres: postmaster.pid: %v", err)
 	}
 	// Stopped, the postmaster forks no new backend while its children
 	// are collected (once it is dead they would be reparented).
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatalf("kill postgres %d: %v", pid, err)
 	}
-	for _, child := range children(pid) {
+	for _, child := range cpustat.Children(pid) {
 		syscall.Kill(child, syscall.SIGKILL)
 	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
@@ -139,29 +136,6 @@ func (p *Server) Kill(t testing.TB) {
 	p.mu.Lock()
 	p.stopped = true
 	p.mu.Unlock()
-}
-
-// children lists the processes whose parent is pid.
-func children(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		n, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
-		s := string(stat)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // Promote turns a standby into a primary (pg_ctl promote) and waits until

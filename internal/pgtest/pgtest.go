@@ -17,8 +17,11 @@ import (
 	"strings"
 	gosync "sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"hcscan/internal/cpustat"
 )
 
 // Server is a PostgreSQL server started for a test.
@@ -188,4 +191,34 @@ func (p *Server) Query(t testing.TB, url, sql string) string {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return strings.Join(out, "\n")
+}
+
+// postmaster is the process id of the server's postmaster.
+func (p *Server) postmaster() (int, error) {
+	data, err := os.ReadFile(filepath.Join(p.data, "postmaster.pid"))
+	if err != nil {
+		return 0, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0]))
+	if err != nil {
+		return 0, fmt.Errorf("postmaster.pid: %w", err)
+	}
+	return pid, nil
+}
+
+// CPUTime is the CPU time the server has used so far: the postmaster,
+// its backends and background processes, and those that ended. A
+// benchmark takes it before and after to state the database's CPU cost
+// per operation.
+func (p *Server) CPUTime(t testing.TB) time.Duration {
+	t.Helper()
+	pid, err := p.postmaster()
+	if err != nil {
+		t.Fatalf("postgres cpu time: %v", err)
+	}
+	d, err := cpustat.Tree(pid)
+	if err != nil {
+		t.Fatalf("postgres cpu time: %v", err)
+	}
+	return d
 }
