@@ -77,7 +77,7 @@ func Present(credential string, holder ed25519.PrivateKey, at time.Time) (string
 		return "", fmt.Errorf("present: %w", err)
 	}
 	t := at.Unix()
-	p := presentation{Credential: raw, Time: t, Signature: ed25519.Sign(holder, presentationMessage(raw, t))}
+	p := presentation{Credential: raw, Time: t, Signature: SignEd25519(holder, presentationMessage(raw, t))}
 	b, err := canonical.Marshal(p)
 	if err != nil {
 		return "", fmt.Errorf("present: %w", err)

@@ -32,7 +32,7 @@ func docMessage(kind string, body []byte) []byte {
 func SignDoc(kind string, body []byte, key ed25519.PrivateKey) SignedDoc {
 	return SignedDoc{
 		Kind: kind, KeyID: KeyID(key.Public().(ed25519.PublicKey)), Body: body,
-		Signature: ed25519.Sign(key, docMessage(kind, body)),
+		Signature: SignEd25519(key, docMessage(kind, body)),
 	}
 }
 
@@ -45,7 +45,7 @@ func OpenDoc(data []byte, kind string, pub ed25519.PublicKey) ([]byte, error) {
 	if d.Kind != kind {
 		return nil, fmt.Errorf("signed document is a %q, want %q", d.Kind, kind)
 	}
-	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, docMessage(kind, d.Body), d.Signature) {
+	if len(pub) != ed25519.PublicKeySize || !VerifyEd25519(pub, docMessage(kind, d.Body), d.Signature) {
 		return nil, fmt.Errorf("signed %s: %w", kind, ErrBadDocSignature)
 	}
 	return d.Body, nil

@@ -1,7 +1,6 @@
 package healthcode
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"strings"
@@ -198,7 +197,7 @@ func (v *Verifier) VerifyAt(payload string, at Moment) (res Result) {
 		if len(c.HolderKey) == 0 {
 			return fail(res, ReasonNoHolderKey, "")
 		}
-		if !ed25519.Verify(c.HolderKey, presentationMessage(raw, pres.Time), pres.Signature) {
+		if !VerifyEd25519(c.HolderKey, presentationMessage(raw, pres.Time), pres.Signature) {
 			return fail(res, ReasonBadHolderSignature, "")
 		}
 		if d := now.Sub(res.PresentedAt); d > PresentationAge || (d < -PresentationAge && !unsure) {

@@ -146,7 +146,7 @@ func EnrollProofMessage(token string, pub ed25519.PublicKey) []byte {
 // NewEnrollRequest builds an enrolment request for a device key.
 func NewEnrollRequest(token string, key ed25519.PrivateKey, name string) EnrollRequest {
 	pub := key.Public().(ed25519.PublicKey)
-	return EnrollRequest{Token: token, PublicKey: pub, Proof: ed25519.Sign(key, EnrollProofMessage(token, pub)), Name: name}
+	return EnrollRequest{Token: token, PublicKey: pub, Proof: healthcode.SignEd25519(key, EnrollProofMessage(token, pub)), Name: name}
 }
 
 // CheckProof verifies the request's proof of possession.
@@ -154,7 +154,7 @@ func (r EnrollRequest) CheckProof() error {
 	if len(r.PublicKey) != ed25519.PublicKeySize {
 		return errors.New("public_key is not an Ed25519 public key")
 	}
-	if !ed25519.Verify(r.PublicKey, EnrollProofMessage(r.Token, r.PublicKey), r.Proof) {
+	if !healthcode.VerifyEd25519(r.PublicKey, EnrollProofMessage(r.Token, r.PublicKey), r.Proof) {
 		return errors.New("proof is not a signature of the token by public_key")
 	}
 	return nil
@@ -208,7 +208,7 @@ func (r *EnrollReply) Verify(pub ed25519.PublicKey) (*healthcode.TrustList, erro
 	if !tl.StatusKey.Equal(r.ServerKey) {
 		return nil, errors.New("enrol reply: the trust list does not vouch for the server key")
 	}
-	if !ed25519.Verify(r.ServerKey, r.SigningBytes(pub), r.Signature) {
+	if !healthcode.VerifyEd25519(r.ServerKey, r.SigningBytes(pub), r.Signature) {
 		return nil, errors.New("enrol reply: not signed by the server key")
 	}
 	return tl, nil
@@ -271,7 +271,7 @@ func (l *LiveStatus) SigningBytes(nonce string) []byte {
 
 // Sign sets the signature of the answer to the request with nonce.
 func (l *LiveStatus) Sign(key ed25519.PrivateKey, nonce string) {
-	l.Signature = ed25519.Sign(key, l.SigningBytes(nonce))
+	l.Signature = healthcode.SignEd25519(key, l.SigningBytes(nonce))
 }
 
 // ErrLiveStatusSignature: a live status answer not signed by the server's
@@ -281,7 +281,7 @@ var ErrLiveStatusSignature = errors.New("the live status answer is not signed by
 // Verify checks the answer's signature with the server key pub for the
 // request whose X-Nonce was nonce.
 func (l *LiveStatus) Verify(pub ed25519.PublicKey, nonce string) error {
-	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, l.SigningBytes(nonce), l.Signature) {
+	if len(pub) != ed25519.PublicKeySize || !healthcode.VerifyEd25519(pub, l.SigningBytes(nonce), l.Signature) {
 		return ErrLiveStatusSignature
 	}
 	return nil

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"hcscan/healthcode"
 )
 
 // Errors of VerifyRequest; the server maps them to the Err* codes.
@@ -51,7 +53,7 @@ func SignRequest(req *http.Request, body []byte, deviceID string, key ed25519.Pr
 	}
 	nonce := base64.RawURLEncoding.EncodeToString(n[:])
 	ms := now.UnixMilli()
-	sig := ed25519.Sign(key, []byte(SigningString(req.Method, req.URL.RequestURI(), ms, nonce, deviceID, body)))
+	sig := healthcode.SignEd25519(key, []byte(SigningString(req.Method, req.URL.RequestURI(), ms, nonce, deviceID, body)))
 	req.Header.Set(HeaderDeviceID, deviceID)
 	req.Header.Set(HeaderTime, strconv.FormatInt(ms, 10))
 	req.Header.Set(HeaderNonce, nonce)
@@ -106,7 +108,7 @@ func ParseRequestHeaders(req *http.Request, now time.Time) (RequestHeaders, erro
 // Verify checks the signature of req, whose whole body is body, with the
 // device's key pub. The error wraps ErrRequestSignature.
 func (h RequestHeaders) Verify(req *http.Request, body []byte, pub ed25519.PublicKey) (Signed, error) {
-	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, []byte(SigningString(req.Method, req.URL.RequestURI(), h.ms, h.Nonce, h.DeviceID, body)), h.sig) {
+	if len(pub) != ed25519.PublicKeySize || !healthcode.VerifyEd25519(pub, []byte(SigningString(req.Method, req.URL.RequestURI(), h.ms, h.Nonce, h.DeviceID, body)), h.sig) {
 		return Signed{}, ErrRequestSignature
 	}
 	return Signed{DeviceID: h.DeviceID, Time: h.Time, Nonce: h.Nonce}, nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"hcscan/healthcode"
 	"hcscan/protocol"
 )
 
@@ -70,7 +71,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		ServerKey: s.serverPub(), RootKey: s.keys.Root.Public().(ed25519.PublicKey), SealKey: s.keys.SealPublic(),
 		TrustList: doc, ServerTime: now.UTC(),
 	}
-	reply.Signature = ed25519.Sign(s.keys.Server, reply.SigningBytes(req.PublicKey))
+	reply.Signature = healthcode.SignEd25519(s.keys.Server, reply.SigningBytes(req.PublicKey))
 	s.log.Info("device enrolled", "device", dev.ID, "institution", dev.Institution, "gate", dev.Gate)
 	s.writeJSON(w, http.StatusOK, reply)
 }
