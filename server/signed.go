@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"hcscan/protocol"
 )
@@ -12,7 +13,8 @@ import (
 // were checked; body is what was signed.
 type signedHandler func(w http.ResponseWriter, r *http.Request, dev Device, body []byte)
 
-// signed checks a request's signature, time, nonce and device before h.
+// signed checks a request's signature, time, device and, for a request
+// that changes something (not GET or HEAD), its nonce before h.
 // What can be checked without the body (the signature headers' form, the
 // time, the device) is checked before a byte of it is read, and such a
 // refusal closes the connection instead of reading on; a body is read only
@@ -68,19 +70,10 @@ func (s *Server) signed(limit int64, h signedHandler) http.HandlerFunc {
 			s.fail(w, http.StatusUnauthorized, protocol.ErrBadSignature, "the signature does not match the request and the device key")
 			return
 		}
-		fresh, err := s.store.CheckNonce(r.Context(), sig.DeviceID, sig.Nonce, nonceForget(sig.Time, now), now)
-		if errors.Is(err, ErrNonceWindowFull) {
-			w.Header().Set("Retry-After", "5")
-			s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, err.Error())
-			return
-		}
-		if err != nil {
-			s.unavailable(w, "check the request nonce", err)
-			return
-		}
-		if !fresh {
-			s.fail(w, http.StatusUnauthorized, protocol.ErrReplay, "this request (nonce) was already received; sign each attempt anew")
-			return
+		if !safeMethod(r.Method) {
+			if !s.checkNonce(w, r, sig, now) {
+				return
+			}
 		}
 		h(w, r, dev, body)
 	}
@@ -91,4 +84,37 @@ func (s *Server) signed(limit int64, h signedHandler) http.HandlerFunc {
 func (s *Server) refuse(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Connection", "close")
 	s.fail(w, status, code, msg)
+}
+
+// safeMethod reports whether a request of this method only reads (GET,
+// HEAD: the trust list, status lists, a live status check, the roster).
+// Its nonce is not remembered: a copy of it sent again within the clock
+// skew gets the same kind of answer the sender already saw, changes
+// nothing, and a live answer is signed over the nonce the scanner chose,
+// so the scanner takes no played-back answer for a new question. Every
+// other request's nonce is kept in the store every process shares, on
+// disk, so it is refused a second time, also after a restart. A handler
+// served for GET must therefore change nothing.
+func safeMethod(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead
+}
+
+// checkNonce remembers the nonce of a request that changes something;
+// false when it answered (a replay, or the store could not say).
+func (s *Server) checkNonce(w http.ResponseWriter, r *http.Request, sig protocol.Signed, now time.Time) bool {
+	fresh, err := s.store.CheckNonce(r.Context(), sig.DeviceID, sig.Nonce, nonceForget(sig.Time, now), now)
+	if errors.Is(err, ErrNonceWindowFull) {
+		w.Header().Set("Retry-After", "5")
+		s.fail(w, http.StatusServiceUnavailable, protocol.ErrUnavailable, err.Error())
+		return false
+	}
+	if err != nil {
+		s.unavailable(w, "check the request nonce", err)
+		return false
+	}
+	if !fresh {
+		s.fail(w, http.StatusUnauthorized, protocol.ErrReplay, "this request (nonce) was already received; sign each attempt anew")
+		return false
+	}
+	return true
 }

@@ -22,6 +22,7 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/benchfig"
+	"hcscan/internal/cpustat"
 	"hcscan/protocol"
 )
 
@@ -49,24 +50,6 @@ func procMemMB(t testing.TB, pid int, field string) float64 {
 	}
 	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
-}
-
-// procCPU is the user and system CPU time process pid has used
-// (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s).
-func procCPU(t testing.TB, pid int) time.Duration {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatalf("read CPU time of %d: %v", pid, err)
-	}
-	// The command name (field 2) may hold spaces: count from its ")".
-	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
-	if len(f) < 13 {
-		t.Fatalf("/proc/%d/stat: %q", pid, data)
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // enrolledServer starts `hcserver serve` on a new bbolt province with one
@@ -245,7 +228,7 @@ func TestHugeBatchRefusedCheaply(t *testing.T) {
 	// connection and handler the big request uses.
 	liveColour(t, url, rep, key, healthcode.CodeHash{1})
 	before := procMemMB(t, pid, "VmHWM")
-	cpuBefore := procCPU(t, pid)
+	cpuBefore := serverCPU(t, pid)
 
 	req, _ := http.NewRequest("POST", url+protocol.PathRecords, bytes.NewReader(body.Bytes()))
 	req.Header.Set("Content-Type", protocol.ContentTypeJSON)
@@ -263,7 +246,7 @@ func TestHugeBatchRefusedCheaply(t *testing.T) {
 	reply, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	took := answered.Sub(wrote)
-	cpu := procCPU(t, pid) - cpuBefore
+	cpu := serverCPU(t, pid) - cpuBefore
 	growth := procMemMB(t, pid, "VmHWM") - before
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(reply), protocol.ErrTooManyRecords) {
 		t.Errorf("huge batch: %d %s, want 413 %s", resp.StatusCode, reply, protocol.ErrTooManyRecords)
@@ -280,41 +263,12 @@ func TestHugeBatchRefusedCheaply(t *testing.T) {
 	t.Logf("refused %s after the body was sent, %s of server CPU, peak memory +%.1f MB", took, cpu, growth)
 }
 
-// TestReplayAfterRestartRefused: a signed request captured on the wire
-// and sent again after the server was killed and started again is refused
-// as a replay (the bbolt server kept its nonces only in memory).
-func TestReplayAfterRestartRefused(t *testing.T) {
-	srv, url, data, rep, key := enrolledServer(t)
-	h := healthcode.CodeHash{7}
-	req, _ := http.NewRequest("GET", url+protocol.LiveStatusURI(h), nil)
-	protocol.SignRequest(req, nil, rep.DeviceID, key, time.Now())
-	captured := req.Header.Clone()
-	send := func(base string) (int, string) {
-		r, _ := http.NewRequest("GET", base+protocol.LiveStatusURI(h), nil)
-		r.Header = captured.Clone()
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+// serverCPU is the CPU time process pid has used.
+func serverCPU(t testing.TB, pid int) time.Duration {
+	t.Helper()
+	d, err := cpustat.Process(pid)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if code, body := send(url); code != http.StatusOK {
-		t.Fatalf("first send: %d %s", code, body)
-	}
-	if code, body := send(url); code != http.StatusUnauthorized || !strings.Contains(body, protocol.ErrReplay) {
-		t.Fatalf("replay before the restart: %d %s", code, body)
-	}
-	srv.Process.Signal(syscall.SIGKILL)
-	srv.Wait()
-	_, url2 := startServe(t, data)
-	code, body := send(url2)
-	if code != http.StatusUnauthorized || !strings.Contains(body, protocol.ErrReplay) {
-		t.Fatalf("replay after kill -9 and restart: %d %s, want 401 %s", code, body, protocol.ErrReplay)
-	}
-	// A newly signed request still works.
-	if c := liveColour(t, url2, rep, key, h); c != healthcode.ColourUnknown {
-		t.Errorf("fresh request after restart: %v", c)
-	}
+	return d
 }
