@@ -258,6 +258,19 @@ INSERT INTO record_counts
 	SELECT institution, date_bin('1 hour', at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), gate, verdict, colour, fever, operator, count(*)
 	FROM records GROUP BY 1, 2, 3, 4, 5, 6, 7;
 `,
+	// Every change of a device row is announced on deviceChannel, so the
+	// server processes keep device lookups in memory and forget one as
+	// soon as it changes (devicecache.go), by whatever way it changed.
+	9: `
+CREATE FUNCTION devices_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('` + deviceChannel + `', OLD.id);
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER devices_notify AFTER UPDATE OR DELETE ON devices
+	FOR EACH ROW EXECUTE FUNCTION devices_notify();
+`,
 }
 
 // migrateLock is the advisory lock key of migrations ("hcscan" + 1).

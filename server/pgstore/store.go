@@ -45,6 +45,9 @@ type Store struct {
 	log           *slog.Logger
 	statusHistory int64
 	devices       deviceCache
+	// stopWatch ends watchDevices, which closes watchDone.
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
 	// days holds the names of day partitions known to exist.
 	days gosync.Map
 	// now is the clock deciding which days get their own partition.
@@ -137,11 +140,17 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		}
 	}
 	o.Logger.Info("postgres store open", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database, "schema_version", v, "max_conns", cfg.MaxConns, "portal_reads", o.ReadURL != "")
-	return &Store{pool: pool, nonces: nonces, reads: reads, log: o.Logger, statusHistory: int64(o.StatusHistory), now: o.Now}, nil
+	s := &Store{pool: pool, nonces: nonces, reads: reads, log: o.Logger, statusHistory: int64(o.StatusHistory), now: o.Now, watchDone: make(chan struct{})}
+	wctx, stop := context.WithCancel(context.Background())
+	s.stopWatch = stop
+	go s.watchDevices(wctx, cfg.ConnConfig)
+	return s, nil
 }
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	s.stopWatch()
+	<-s.watchDone
 	if s.reads != s.pool {
 		s.reads.Close()
 	}
