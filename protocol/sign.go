@@ -44,6 +44,13 @@ func SigningString(method, requestURI string, unixMS int64, nonce, deviceID stri
 // time now, setting X-Device-ID, X-Time, X-Nonce and X-Signature. The URL
 // must be final: the request URI (path and query) is signed.
 func SignRequest(req *http.Request, body []byte, deviceID string, key ed25519.PrivateKey, now time.Time) error {
+	return SignHeaders(req.Header, req.Method, req.URL.RequestURI(), body, deviceID, key, now)
+}
+
+// SignHeaders sets the signature headers of a request with method,
+// request URI (path and query, as sent) and body into h: SignRequest for
+// a sender that builds its requests itself (a load generator).
+func SignHeaders(h http.Header, method, requestURI string, body []byte, deviceID string, key ed25519.PrivateKey, now time.Time) error {
 	if deviceID == "" || len(key) != ed25519.PrivateKeySize {
 		return errors.New("sign request: no device id or key")
 	}
@@ -53,11 +60,11 @@ func SignRequest(req *http.Request, body []byte, deviceID string, key ed25519.Pr
 	}
 	nonce := base64.RawURLEncoding.EncodeToString(n[:])
 	ms := now.UnixMilli()
-	sig := healthcode.SignEd25519(key, []byte(SigningString(req.Method, req.URL.RequestURI(), ms, nonce, deviceID, body)))
-	req.Header.Set(HeaderDeviceID, deviceID)
-	req.Header.Set(HeaderTime, strconv.FormatInt(ms, 10))
-	req.Header.Set(HeaderNonce, nonce)
-	req.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+	sig := healthcode.SignEd25519(key, []byte(SigningString(method, requestURI, ms, nonce, deviceID, body)))
+	h.Set(HeaderDeviceID, deviceID)
+	h.Set(HeaderTime, strconv.FormatInt(ms, 10))
+	h.Set(HeaderNonce, nonce)
+	h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
 	return nil
 }
 

@@ -52,12 +52,14 @@ func Tree(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, c := range Children(pid) {
-		t, err := Tree(c)
-		if err != nil {
-			continue // it ended meanwhile; its time went to its parent
+	kids := parents()
+	todo := kids[pid]
+	for len(todo) > 0 {
+		c := todo[len(todo)-1]
+		todo = append(todo[:len(todo)-1], kids[c]...)
+		if t, err := Process(c); err == nil { // else it ended meanwhile: its time went to its parent
+			total += t
 		}
-		total += t
 	}
 	return total, nil
 }
@@ -73,9 +75,13 @@ func Self() time.Duration {
 
 // Children lists the processes whose parent is pid.
 func Children(pid int) []int {
+	return parents()[pid]
+}
+
+// parents maps each process id to its children's, from one pass over /proc.
+func parents() map[int][]int {
 	entries, _ := os.ReadDir("/proc")
-	var out []int
-	parent := strconv.Itoa(pid)
+	out := map[int][]int{}
 	for _, e := range entries {
 		n, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -87,8 +93,11 @@ func Children(pid int) []int {
 		}
 		s := string(stat)
 		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) > 1 && f[1] == parent {
-			out = append(out, n)
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(f[1]); err == nil {
+			out[ppid] = append(out[ppid], n)
 		}
 	}
 	return out

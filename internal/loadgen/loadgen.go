@@ -92,22 +92,21 @@ func enrollOne(ctx context.Context, client *http.Client, server, token string) (
 	return Device{ID: rep.DeviceID, Institution: rep.Institution, Gate: rep.Gate, Key: key}, nil
 }
 
-// signedTarget fills t with a request from dev, signed now.
-func signedTarget(t *vegeta.Target, method, url string, body []byte, header http.Header, dev Device) error {
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		return err
-	}
+// signedTarget fills t with a request from dev to server (a base URL)
+// for uri, signed now. The request is not built to be signed: signing
+// needs only the method, the request URI and the body.
+func signedTarget(t *vegeta.Target, method, server, uri string, body []byte, header http.Header, dev Device) error {
+	h := make(http.Header, len(header)+5)
 	for k, v := range header {
-		req.Header[k] = v
+		h[k] = v
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", protocol.ContentTypeJSON)
+		h.Set("Content-Type", protocol.ContentTypeJSON)
 	}
-	if err := protocol.SignRequest(req, body, dev.ID, dev.Key, time.Now()); err != nil {
+	if err := protocol.SignHeaders(h, method, uri, body, dev.ID, dev.Key, time.Now()); err != nil {
 		return err
 	}
-	t.Method, t.URL, t.Body, t.Header = method, url, body, req.Header
+	t.Method, t.URL, t.Body, t.Header = method, server+uri, body, h
 	return nil
 }
 
@@ -126,7 +125,7 @@ func LiveChecks(servers []string, devs []Device, hashes []string) vegeta.Targete
 		i := n.Add(1) - 1
 		server, dev := roundRobin(servers, devs, i)
 		h := hashes[i%uint64(len(hashes))]
-		return signedTarget(t, http.MethodGet, server+"/v1/status/"+h, nil, nil, dev)
+		return signedTarget(t, http.MethodGet, server, protocol.PathStatusLive+h, nil, nil, dev)
 	}
 }
 
@@ -139,7 +138,7 @@ func Batches(servers []string, devs []Device, body func(n uint64, dev Device) []
 		server, dev := roundRobin(servers, devs, i)
 		h := http.Header{}
 		h.Set(protocol.HeaderIdempotencyKey, fmt.Sprintf("load-%d", i))
-		return signedTarget(t, http.MethodPost, server+protocol.PathRecords, body(i, dev), h, dev)
+		return signedTarget(t, http.MethodPost, server, protocol.PathRecords, body(i, dev), h, dev)
 	}
 }
 
@@ -188,16 +187,20 @@ func Attack(ctx context.Context, name string, targeter vegeta.Targeter, o Option
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	opts := []func(*vegeta.Attacker){
-		vegeta.Timeout(o.Timeout), vegeta.KeepAlive(true), vegeta.Connections(o.Workers),
-		vegeta.Workers(uint64(o.Workers)), vegeta.Redirects(vegeta.NoFollow),
-	}
+	// As many kept-alive connections as requests may be in flight: a
+	// request finishing on a connection beyond the idle pool would close
+	// it and the next one would dial again, which costs the client and
+	// the server more than the request itself.
+	maxWorkers := o.Workers
 	pacer := vegeta.Pacer(vegeta.Rate{Freq: o.Rate, Per: time.Second})
 	if o.Rate <= 0 {
 		pacer = vegeta.Rate{Freq: 0}
-		opts = append(opts, vegeta.MaxWorkers(uint64(o.Workers)))
 	} else {
-		opts = append(opts, vegeta.MaxWorkers(uint64(4*o.Workers)))
+		maxWorkers = 4 * o.Workers
+	}
+	opts := []func(*vegeta.Attacker){
+		vegeta.Timeout(o.Timeout), vegeta.KeepAlive(true), vegeta.Connections(maxWorkers), vegeta.MaxConnections(maxWorkers),
+		vegeta.Workers(uint64(o.Workers)), vegeta.MaxWorkers(uint64(maxWorkers)), vegeta.Redirects(vegeta.NoFollow),
 	}
 	if o.Check == nil {
 		opts = append(opts, vegeta.MaxBody(0))
