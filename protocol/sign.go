@@ -115,10 +115,27 @@ func ParseRequestHeaders(req *http.Request, now time.Time) (RequestHeaders, erro
 // Verify checks the signature of req, whose whole body is body, with the
 // device's key pub. The error wraps ErrRequestSignature.
 func (h RequestHeaders) Verify(req *http.Request, body []byte, pub ed25519.PublicKey) (Signed, error) {
-	if len(pub) != ed25519.PublicKeySize || !healthcode.VerifyEd25519(pub, []byte(SigningString(req.Method, req.URL.RequestURI(), h.ms, h.Nonce, h.DeviceID, body)), h.sig) {
+	if !healthcode.VerifyEd25519(pub, h.signingString(req, body), h.sig) {
 		return Signed{}, ErrRequestSignature
 	}
-	return Signed{DeviceID: h.DeviceID, Time: h.Time, Nonce: h.Nonce}, nil
+	return h.signed(), nil
+}
+
+// VerifyKey is Verify with the device's key prepared for verifying many
+// signatures (a server keeps its devices' keys so).
+func (h RequestHeaders) VerifyKey(req *http.Request, body []byte, key *healthcode.Ed25519Key) (Signed, error) {
+	if !key.Verify(h.signingString(req, body), h.sig) {
+		return Signed{}, ErrRequestSignature
+	}
+	return h.signed(), nil
+}
+
+func (h RequestHeaders) signingString(req *http.Request, body []byte) []byte {
+	return []byte(SigningString(req.Method, req.URL.RequestURI(), h.ms, h.Nonce, h.DeviceID, body))
+}
+
+func (h RequestHeaders) signed() Signed {
+	return Signed{DeviceID: h.DeviceID, Time: h.Time, Nonce: h.Nonce}
 }
 
 // VerifyRequest checks a signed request received by a server: body is the

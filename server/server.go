@@ -61,6 +61,8 @@ type Server struct {
 	now   func() time.Time
 
 	bodies *bodyBudget
+	// deviceKeys holds signing devices' keys ready for verifying.
+	deviceKeys deviceKeys
 
 	trustMu gosync.RWMutex
 	trust   TrustState

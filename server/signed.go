@@ -65,7 +65,11 @@ func (s *Server) signed(limit int64, h signedHandler) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		sig, err := hdr.Verify(r, body, dev.PublicKey)
+		key, err := s.deviceKeys.get(dev.PublicKey)
+		var sig protocol.Signed
+		if err == nil {
+			sig, err = hdr.VerifyKey(r, body, key)
+		}
 		if err != nil {
 			s.fail(w, http.StatusUnauthorized, protocol.ErrBadSignature, "the signature does not match the request and the device key")
 			return
