@@ -75,10 +75,21 @@ type batchEnvelope struct {
 	Records []json.RawMessage `json:"records"`
 }
 
-// decodeBatch reads a batch body. The fast path decodes every record in
-// one strict pass; when that fails, the batch is read record by record so
+// decodeBatch reads a batch body: the plain shape scanners send with
+// decodeBatchFast, else with encoding/json, every record in one strict
+// pass; when that fails, the batch is read record by record so
 // that a bad record is rejected alone. A non-zero status refuses the batch.
 func decodeBatch(body []byte, signer Device) (batch []IngestRecord, status int, code, msg string) {
+	if recs, raws, ok := decodeBatchFast(body); ok {
+		batch = make([]IngestRecord, len(recs))
+		for i := range recs {
+			batch[i] = checkDecoded(recs[i], signer)
+			if batch[i].Reject == "" {
+				batch[i].Raw = raws[i]
+			}
+		}
+		return batch, 0, "", ""
+	}
 	// Count before decoding: a batch of a million empty records must cost
 	// a scan of its bytes, not a million decoded records.
 	raws, plain := splitRecords(body, protocol.MaxBatch)

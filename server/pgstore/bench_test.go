@@ -8,6 +8,7 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/benchfig"
+	"hcscan/internal/cpustat"
 	"hcscan/internal/pgtest"
 	"hcscan/protocol"
 	"hcscan/server"
@@ -34,7 +35,7 @@ func BenchmarkServerIngestPG(b *testing.B) {
 		devs[i] = e.Enroll(b, "bench institution", fmt.Sprintf("gate %d", i))
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: scanners}}
-	var elapsed time.Duration
+	var elapsed, procCPU, dbCPU time.Duration
 	total := 0
 	b.ResetTimer()
 	for it := 0; it < b.N; it++ {
@@ -51,9 +52,11 @@ func BenchmarkServerIngestPG(b *testing.B) {
 			bodies[i] = storetest.BatchBody(b, recs)
 		}
 		b.StartTimer()
-		t0 := time.Now()
+		t0, cpu0, db0 := time.Now(), cpustat.Self(), pg.CPUTime(b)
 		err := storetest.SendBatches(e, devs, client, bodies, fmt.Sprintf("batch-%d", it), e.Clock.Now)
 		elapsed += time.Since(t0)
+		procCPU += cpustat.Self() - cpu0
+		dbCPU += pg.CPUTime(b) - db0
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
@@ -64,4 +67,12 @@ func BenchmarkServerIngestPG(b *testing.B) {
 		b.Fatalf("%d records stored, want %d", n, total)
 	}
 	benchfig.Record(b, "server_ingest_pg_records_per_s", float64(total)/elapsed.Seconds(), "records/s")
+	// CPU per record, which the machine's other work hardly changes: the
+	// process (server and the four scanners' signing and sending) and
+	// PostgreSQL (backends, WAL writer, checkpointer).
+	perRecord := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 / float64(total) }
+	b.ReportMetric(perRecord(procCPU), "server-µs/record")
+	b.ReportMetric(perRecord(dbCPU), "db-µs/record")
+	benchfig.Write("server_ingest_pg_server_cpu_us", perRecord(procCPU), "µs/record")
+	benchfig.Write("server_ingest_pg_db_cpu_us", perRecord(dbCPU), "µs/record")
 }
