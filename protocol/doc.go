@@ -49,14 +49,14 @@
 // retry again: every attempt needs a fresh nonce.
 //
 // Replays. The server keeps the nonce of every POST (records, alert
-// acknowledgements) in storage that all its processes share and that
-// survives a restart, until the request's time is outside ClockSkew: a
-// copy of a POST is refused, whichever process gets it and whenever. The
-// nonce of a GET (trust list, status lists, live status, roster) is not
-// kept: a copy of a GET sent within ClockSkew is answered again. That
-// changes nothing on the server (GETs only read), tells whoever holds the
-// copy no more than the answer to the original (the same list, or the
-// same code's colour minutes later), and cannot be passed off as an answer
+// acknowledgements, a staff PIN) in storage that all its processes share
+// and that survives a restart, until the request's time is outside
+// ClockSkew: a copy of a POST is refused, whichever process gets it and
+// whenever. The nonce of a GET (trust list, status lists, live status,
+// roster, staff list) is not kept: a copy of a GET sent within ClockSkew
+// is answered again. That changes nothing on the server (GETs only read),
+// tells whoever holds the copy no more than the answer to the original
+// (the same lists, or the same code's colour minutes later), and cannot be passed off as an answer
 // to the scanner: the method is signed, so the copy cannot become a POST,
 // and a live answer is signed over the nonce of the request it answers,
 // which the scanner refuses for any later request of its own. Keeping

@@ -91,7 +91,8 @@ func (s *Server) refuse(w http.ResponseWriter, status int, code, msg string) {
 }
 
 // safeMethod reports whether a request of this method only reads (GET,
-// HEAD: the trust list, status lists, a live status check, the roster).
+// HEAD: the trust list, status lists, a live status check, the roster,
+// the staff list).
 // Its nonce is not remembered: a copy of it sent again within the clock
 // skew gets the same kind of answer the sender already saw, changes
 // nothing, and a live answer is signed over the nonce the scanner chose,
