@@ -1,6 +1,7 @@
 // Decodes image files with zxing-cpp 2.x (the zxing-wasm package, its wasm
 // binary read from node_modules: no network) and prints one JSON line per
-// file: {"path", "texts": [...], "bytes": [base64...], "ms"}. ms is the
+// file: {"path", "texts": [...], "bytes": [base64...], "corners": [[x,y]×4...],
+// "ms"} (corners top-left, top-right, bottom-right, bottom-left). ms is the
 // median of REPS reads of the file's bytes (PNG/JPEG decoding included,
 // Node's start-up and the wasm instantiation excluded).
 //
@@ -54,6 +55,9 @@ for (const path of files) {
       path,
       texts: valid.map((r) => r.text),
       bytes: valid.map((r) => Buffer.from(r.bytes).toString("base64")),
+      corners: valid.map((r) =>
+        ["topLeft", "topRight", "bottomRight", "bottomLeft"].map((k) => [r.position[k].x, r.position[k].y]),
+      ),
       ms: times[Math.floor(times.length / 2)],
     }) + "\n",
   );
