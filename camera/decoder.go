@@ -2,7 +2,6 @@ package camera
 
 import (
 	"image"
-	"math"
 	"sort"
 
 	"gocv.io/x/gocv"
@@ -56,6 +55,9 @@ const (
 // frames' time (it tripled the 720p scan latency's p95) for no gain on the
 // corpus, whose largest images are 1280×960 and 774×1037.
 const maxUpscaleSide = 1000
+
+// regionLiveTries bounds the regions decoded in one live frame.
+const regionLiveTries = 6
 
 // cascade runs the decoding steps on grey Mats. It owns its scratch Mats and is not
 // safe for concurrent use; Close frees them.
@@ -159,15 +161,20 @@ func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
 				light++
 			}
 		}
-		rgs := groupRegions(fs)
-		triples = len(rgs)
-		for _, rg := range rgs {
-			if covered(out, rg) {
-				continue
-			}
-			if f, ok := d.decodeRegion(gray, rg); ok && !hasText(out, f.text) {
-				out = append(out, f)
-			}
+		tries := len(fs) + 4
+		if gated {
+			tries = regionLiveTries
+		}
+		var used []bool
+		out, used, triples = d.decodeCandidates(gray, fs, out, tries)
+		// Patterns too small to read at the frame's scale, left over: look
+		// again at them enlarged, where the rest of their code's patterns
+		// can be seen too.
+		zoomed := d.zoomFinders(gray, fs, used, gated)
+		if len(zoomed) > 0 {
+			var n int
+			out, _, n = d.decodeCandidates(gray, zoomed, out, len(zoomed)+4)
+			triples += n
 		}
 	}
 	if len(out) == 0 && d.steps&useCostly != 0 && (!gated || seen || triples > 0) {
@@ -194,30 +201,6 @@ func (d *cascade) wholeCostly(gray gocv.Mat, p plane, inv bool) (found, bool) {
 	}
 	d.clahe.Apply(gray, &d.scratch)
 	return d.readScratch(hybrid, true, inv, 1, stepCLAHE)
-}
-
-// covered reports whether a region is a code already read: its corner
-// pattern's centre lies 3.5 modules diagonally in from one of that code's
-// corners. A code printed inside another (qrcode-2/16 in the corpus) is
-// not covered and is read too.
-func covered(fs []found, rg region) bool {
-	for _, f := range fs {
-		for _, c := range f.corners {
-			if f.corners != [4]image.Point{} && math.Hypot(float64(c.X)-rg.tl.x, float64(c.Y)-rg.tl.y) < 7*rg.module {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func hasText(fs []found, text string) bool {
-	for _, f := range fs {
-		if f.text == text {
-			return true
-		}
-	}
-	return false
 }
 
 // before orders codes for reading: by rows of the top-left corner, then

@@ -40,6 +40,16 @@ type decoded struct {
 	hasCorners bool
 }
 
+// content is what the code holds: its bytes where the decoder gives them
+// apart, else its text (two decoders may read the same bytes in different
+// character sets).
+func (d decoded) content() string {
+	if d.raw != nil {
+		return string(d.raw)
+	}
+	return d.text
+}
+
 // centre is the mean of the corners.
 func (d decoded) centre() (float64, float64) {
 	var x, y float64

@@ -38,7 +38,7 @@ const (
 	finderMinSide   = 200  // no level smaller than this
 	finderBlock     = 17   // adaptive threshold block, px (odd)
 	finderMinArea   = 36   // outer contour area at a level, px² (a 6×6 pattern)
-	finderMaxCount  = 60   // keep the largest this many per frame
+	finderMaxCount  = 250  // keep the largest this many per frame (a sheet of 60 codes has 180)
 	finderMaxLevels = 3
 )
 

@@ -136,7 +136,7 @@ func scoreHeldOut(cases []heldCase, n0, n1, n2 string, reads []map[string][]deco
 				tl.unknown++
 				if len(rs) > 0 {
 					tl.unknownRead++
-					got[i][c.rel] = rs[0].text
+					got[i][c.rel] = rs[0].content()
 				}
 			case heldCorners:
 				for n, poly := range c.polys {
@@ -144,7 +144,7 @@ func scoreHeldOut(cases []heldCase, n0, n1, n2 string, reads []map[string][]deco
 					for _, r := range rs {
 						if x, y := r.centre(); r.hasCorners && inPoly(poly, x, y) {
 							tl.read++
-							got[i][c.rel+"#"+strconv.Itoa(n)] = r.text
+							got[i][c.rel+"#"+strconv.Itoa(n)] = r.content()
 							break
 						}
 					}

@@ -123,11 +123,23 @@ func (r *qrReader) readInfo(matrix *gozxing.BitMatrix, info *detector.FinderPatt
 	if res, ok := r.decodeDetected(det, err); ok {
 		return res, true
 	}
-	if err == nil {
-		return r.retryAlignment(matrix, det)
+	if err != nil {
+		return qrResult{}, false
 	}
-	return qrResult{}, false
+	if res, ok := r.retryAlignment(matrix, det); ok {
+		return res, true
+	}
+	// A large code that is not flat: sample it cell by cell.
+	pts := det.GetPoints()
+	var br *vec
+	if len(pts) > 3 {
+		br = &vec{pts[3].GetX(), pts[3].GetY()}
+	}
+	ms := (info.GetTopLeft().GetEstimatedModuleSize() + info.GetTopRight().GetEstimatedModuleSize() + info.GetBottomLeft().GetEstimatedModuleSize()) / 3
+	return r.readLocalGrid(matrix, vecOf(info.GetTopLeft()), vecOf(info.GetTopRight()), vecOf(info.GetBottomLeft()), br, det.GetBits().GetWidth(), ms)
 }
+
+func vecOf(p gozxing.ResultPoint) vec { return vec{p.GetX(), p.GetY()} }
 
 func (r *qrReader) decodeDetected(det *common.DetectorResult, err error) (qrResult, bool) {
 	if err != nil {

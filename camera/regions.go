@@ -1,13 +1,8 @@
 package camera
 
 import (
-	"image"
 	"math"
 	"sort"
-
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode/detector"
-	"gocv.io/x/gocv"
 )
 
 // region is three finder patterns that form one code's corner triangle.
@@ -28,45 +23,65 @@ const (
 	tripleMaxLegModules  = 180 // version 40: 170
 )
 
-// groupRegions picks, from the candidates, the triples that look most like a
-// code's corners, each pattern in one region at most, best first.
-func groupRegions(fs []finder) []region {
-	type cand struct {
-		r     region
-		score float64
-		ids   [3]int
-	}
-	var cands []cand
-	for i := 0; i < len(fs); i++ {
-		for j := i + 1; j < len(fs); j++ {
-			for k := j + 1; k < len(fs); k++ {
-				a, b, c := fs[i], fs[j], fs[k]
-				if a.dark != b.dark || a.dark != c.dark {
+// regionTriple is a candidate region and the patterns (indices) it is made of.
+type regionTriple struct {
+	r     region
+	score float64
+	ids   [3]int
+}
+
+// regionNeighbours is how many of its nearest patterns of like size and
+// polarity each pattern is grouped with: a code's other two patterns are
+// among them even where codes stand in rows (60 codes on one sheet).
+const regionNeighbours = 12
+
+// regionCandidates lists every triple of patterns that looks like a code's
+// corners, best first. A pattern may be in several triples: under a
+// strong keystone a triple across two neighbouring codes can look squarer
+// than the true one, so decoding, not the score alone, decides which is
+// the code.
+func regionCandidates(fs []finder) []regionTriple {
+	var cands []regionTriple
+	seen := map[[3]int]bool{}
+	for i := range fs {
+		nb := nearestLike(fs, i, regionNeighbours)
+		for a := 0; a < len(nb); a++ {
+			for b := a + 1; b < len(nb); b++ {
+				ids := [3]int{i, nb[a], nb[b]}
+				sort.Ints(ids[:])
+				if seen[ids] {
 					continue
 				}
-				lo := min(a.module, b.module, c.module)
-				hi := max(a.module, b.module, c.module)
+				seen[ids] = true
+				x, y, z := fs[ids[0]], fs[ids[1]], fs[ids[2]]
+				lo, hi := min(x.module, y.module, z.module), max(x.module, y.module, z.module)
 				if hi > tripleMaxModuleRatio*lo {
 					continue
 				}
-				r, score, ok := asRegion(a, b, c)
-				if ok {
-					cands = append(cands, cand{r, score + (hi/lo-1)/2, [3]int{i, j, k}})
+				if r, score, ok := asRegion(x, y, z); ok {
+					cands = append(cands, regionTriple{r, score + (hi/lo-1)/2, ids})
 				}
 			}
 		}
 	}
-	sort.Slice(cands, func(i, j int) bool { return cands[i].score < cands[j].score })
-	used := make([]bool, len(fs))
-	var out []region
-	for _, c := range cands {
-		if used[c.ids[0]] || used[c.ids[1]] || used[c.ids[2]] {
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score < cands[j].score })
+	return cands
+}
+
+// nearestLike lists up to k patterns nearest fs[i] with its polarity and a
+// module size within tripleMaxModuleRatio, nearest first.
+func nearestLike(fs []finder, i, k int) []int {
+	f := fs[i]
+	var nb []int
+	for j, g := range fs {
+		if j == i || g.dark != f.dark || max(f.module, g.module) > tripleMaxModuleRatio*min(f.module, g.module) {
 			continue
 		}
-		used[c.ids[0]], used[c.ids[1]], used[c.ids[2]] = true, true, true
-		out = append(out, c.r)
+		nb = append(nb, j)
 	}
-	return out
+	d := func(j int) float64 { return math.Hypot(fs[j].x-f.x, fs[j].y-f.y) }
+	sort.Slice(nb, func(a, b int) bool { return d(nb[a]) < d(nb[b]) })
+	return nb[:min(len(nb), k)]
 }
 
 // asRegion orders three patterns as bottom-left, top-left (the right-angle
@@ -140,12 +155,14 @@ func (rg region) outerCorners() ([4]vec, bool) {
 	if !ok {
 		return [4]vec{}, false
 	}
-	// The corner must lie near the parallelogram's, or the outlines were wrong.
-	guess := vec{rg.tr.x + rg.bl.x - rg.tl.x, rg.tr.y + rg.bl.y - rg.tl.y}
+	// The corner must lie near where the parallelogram of the other three
+	// outer corners puts it, or the outlines were wrong.
+	c := [4]vec{rg.tl.quad[tl], rg.tr.quad[tr], br, rg.bl.quad[bl]}
+	guess := c[1].add(c[3]).sub(c[0])
 	if d := br.sub(guess); math.Hypot(d.x, d.y) > 0.35*math.Hypot(u.x, u.y) {
 		return [4]vec{}, false
 	}
-	return [4]vec{rg.tl.quad[tl], rg.tr.quad[tr], br, rg.bl.quad[bl]}, true
+	return c, true
 }
 
 // cornerModules estimates a code's size in modules from its outer corners:
@@ -179,217 +196,4 @@ func intersect(a1, a2, b1, b2 vec) (vec, bool) {
 	}
 	t := ((b1.x-a1.x)*d2.y - (b1.y-a1.y)*d2.x) / den
 	return a1.add(d1.scale(t)), true
-}
-
-// Region decoding scale: modules smaller than regionMinModule px are
-// enlarged to regionTarget, larger than regionMaxModule shrunk to it; a
-// region's crop is at most regionMaxSide px a side after scaling.
-const (
-	regionMinModule = 3.0
-	regionMaxModule = 8.0
-	regionTarget    = 4.0
-	regionMaxSide   = 1400
-	regionMargin    = 6 // modules around the finder centres and the fourth corner
-)
-
-// regionScratch holds a region's Mats between calls.
-type regionScratch struct {
-	crop, blur, bin gocv.Mat
-}
-
-func newRegionScratch() regionScratch {
-	return regionScratch{crop: gocv.NewMat(), blur: gocv.NewMat(), bin: gocv.NewMat()}
-}
-
-func (s *regionScratch) close() {
-	s.crop.Close()
-	s.blur.Close()
-	s.bin.Close()
-}
-
-// Region steps, as Code.Step names them.
-const (
-	stepRegionHybrid   = "region-hybrid"
-	stepRegionOtsu     = "region-otsu"
-	stepRegionAdaptive = "region-adaptive"
-)
-
-// decodeRegion crops the region from the frame at a scale where a module is
-// a few pixels, and decodes it with the region's own patterns and with
-// gozxing's finder, under three binarizations: gozxing's local one, Otsu
-// after a blur of a third of a module (dots and noise merge into modules),
-// and an adaptive mean over about four modules (uneven light, low contrast).
-func (d *cascade) decodeRegion(gray gocv.Mat, rg region) (found, bool) {
-	m := rg.module
-	fourth := finder{x: rg.tr.x + rg.bl.x - rg.tl.x, y: rg.tr.y + rg.bl.y - rg.tl.y}
-	pad := regionMargin * m
-	x0 := min(rg.bl.x, rg.tl.x, rg.tr.x, fourth.x) - pad
-	y0 := min(rg.bl.y, rg.tl.y, rg.tr.y, fourth.y) - pad
-	x1 := max(rg.bl.x, rg.tl.x, rg.tr.x, fourth.x) + pad
-	y1 := max(rg.bl.y, rg.tl.y, rg.tr.y, fourth.y) + pad
-	rect := image.Rect(int(x0), int(y0), int(math.Ceil(x1)), int(math.Ceil(y1))).Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
-	if rect.Dx() < 16 || rect.Dy() < 16 {
-		return found{}, false
-	}
-	k := 1.0
-	switch {
-	case m < regionMinModule:
-		k = regionTarget / m
-	case m > regionMaxModule:
-		k = regionTarget / m
-	}
-	if side := float64(max(rect.Dx(), rect.Dy())) * k; side > regionMaxSide {
-		k *= regionMaxSide / side
-	}
-	roi := gray.Region(rect)
-	switch {
-	case k > 1:
-		gocv.Resize(roi, &d.rs.crop, image.Point{}, k, k, gocv.InterpolationCubic)
-	case k < 1:
-		gocv.Resize(roi, &d.rs.crop, image.Point{}, k, k, gocv.InterpolationArea)
-	default:
-		roi.CopyTo(&d.rs.crop)
-	}
-	roi.Close()
-	p, ok := planeOf(d.rs.crop)
-	if !ok {
-		return found{}, false
-	}
-	// The region's patterns in crop pixels, for sampling without gozxing's finder.
-	at := func(f finder) *detector.FinderPattern {
-		return detector.NewFinderPattern1((f.x-float64(rect.Min.X))*k, (f.y-float64(rect.Min.Y))*k, m*k)
-	}
-	info := detector.NewFinderPatternInfo(at(rg.bl), at(rg.tl), at(rg.tr))
-	back := func(r qrResult, step string) (found, bool) {
-		for i, c := range r.corners {
-			r.corners[i] = image.Pt(int(float64(c.X)/k)+rect.Min.X, int(float64(c.Y)/k)+rect.Min.Y)
-		}
-		return foundOf(r, step), true
-	}
-	mk := m * k
-	corners, hasCorners := rg.outerCorners()
-	cornerDims := dimsAround(rg.cornerModules(corners))
-	var cropCorners [4]vec
-	for i, c := range corners {
-		cropCorners[i] = vec{(c.x - float64(rect.Min.X)) * k, (c.y - float64(rect.Min.Y)) * k}
-	}
-	try := func(matrix *gozxing.BitMatrix, step string) (found, bool) {
-		if matrix == nil {
-			return found{}, false
-		}
-		if r, ok := d.qr.readInfo(matrix, info); ok {
-			return back(r, step)
-		}
-		if hasCorners {
-			// The corners place the alignment pattern well even under a
-			// keystone; through it the grid is right where extrapolating
-			// the patterns' short sides to the fourth corner is not.
-			for _, dim := range cornerDims {
-				if r, ok := d.qr.readCorners(matrix, info, cropCorners, dim); ok {
-					return back(r, step)
-				}
-				if dim >= 25 {
-					at := alignmentAt(cropCorners, dim)
-					if r, ok := d.qr.readAligned(matrix, info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight(), dim, mk, nil, &at); ok {
-						return back(r, step)
-					}
-				}
-			}
-		}
-		// gozxing measures the module on the binarized patterns and refuses
-		// sizes that are not 4v+17; the region's own estimate, and the sizes
-		// next to it, are tried instead.
-		bl, tl, tr := info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()
-		for _, dim := range regionDims(rg) {
-			if r, ok := d.qr.readAligned(matrix, bl, tl, tr, dim, mk, nil, nil); ok {
-				return back(r, step)
-			}
-			if r, ok := d.qr.readTransformed(matrix, bl, tl, tr, nil, dim); ok {
-				return back(r, step)
-			}
-		}
-		if r, _, ok := d.qr.readMatrix(matrix, true); ok {
-			return back(r, step)
-		}
-		return found{}, false
-	}
-	if mx, ok := binarize(p, hybrid, !rg.dark); ok {
-		if f, ok := try(mx, stepRegionHybrid); ok {
-			return f, true
-		}
-	}
-	// The code's own grey levels, inside the triangle of its patterns, set
-	// the global threshold: the crop's corners may be a dark table or a
-	// phone's body, which would pull Otsu's threshold away from the modules.
-	inner := image.Rect(
-		int((min(rg.bl.x, rg.tl.x, rg.tr.x)-float64(rect.Min.X))*k), int((min(rg.bl.y, rg.tl.y, rg.tr.y)-float64(rect.Min.Y))*k),
-		int((max(rg.bl.x, rg.tl.x, rg.tr.x)-float64(rect.Min.X))*k), int((max(rg.bl.y, rg.tl.y, rg.tr.y)-float64(rect.Min.Y))*k),
-	).Intersect(image.Rect(0, 0, p.w, p.h))
-	for _, blur := range []float64{mk / 6, mk / 3} {
-		sigma := max(0.5, blur)
-		gocv.GaussianBlur(d.rs.crop, &d.rs.blur, image.Point{}, sigma, sigma, gocv.BorderReplicate)
-		if inner.Dx() < 8 || inner.Dy() < 8 {
-			break
-		}
-		sub := d.rs.blur.Region(inner)
-		t := gocv.Threshold(sub, &d.rs.bin, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
-		sub.Close()
-		gocv.Threshold(d.rs.blur, &d.rs.bin, t, 255, gocv.ThresholdBinary)
-		if f, ok := try(matrixOf(d.rs.bin, !rg.dark), stepRegionOtsu); ok {
-			return f, true
-		}
-	}
-	sigma := max(0.5, mk/6)
-	gocv.GaussianBlur(d.rs.crop, &d.rs.blur, image.Point{}, sigma, sigma, gocv.BorderReplicate)
-	block := 2*int(2*mk) + 1
-	gocv.AdaptiveThreshold(d.rs.blur, &d.rs.bin, 255, gocv.AdaptiveThresholdMean, gocv.ThresholdBinary, max(block, 7), 2)
-	return try(matrixOf(d.rs.bin, !rg.dark), stepRegionAdaptive)
-}
-
-// regionDimTries is how many code sizes are tried per region.
-const regionDimTries = 3
-
-// regionDims are the code sizes (4v+17 modules) to try for a region,
-// nearest its own estimate first: the legs' length in modules, each leg
-// measured with the module size of the patterns at its ends.
-func regionDims(rg region) []int {
-	leg := func(a, b finder) float64 {
-		return math.Hypot(a.x-b.x, a.y-b.y) / ((a.module + b.module) / 2)
-	}
-	return dimsAround((leg(rg.tl, rg.tr)+leg(rg.tl, rg.bl))/2 + 7)
-}
-
-// dimsAround lists the code sizes (4v+17) nearest est, at most regionDimTries.
-func dimsAround(est float64) []int {
-	v := int(math.Round((est - 17) / 4))
-	var dims []int
-	for dv := -2; dv <= 2; dv++ {
-		if w := v + dv; w >= 1 && w <= 40 {
-			dims = append(dims, 4*w+17)
-		}
-	}
-	sort.Slice(dims, func(i, j int) bool { return math.Abs(float64(dims[i])-est) < math.Abs(float64(dims[j])-est) })
-	return dims[:min(len(dims), regionDimTries)]
-}
-
-// matrixOf turns a 0/255 Mat into gozxing's matrix (dark pixels set, or
-// light ones for a light-on-dark code).
-func matrixOf(bin gocv.Mat, invert bool) *gozxing.BitMatrix {
-	p, ok := planeOf(bin)
-	if !ok {
-		return nil
-	}
-	mx, err := gozxing.NewBitMatrix(p.w, p.h)
-	if err != nil {
-		return nil
-	}
-	for y := range p.h {
-		row := p.pix[y*p.w : (y+1)*p.w]
-		for x, v := range row {
-			if (v < 128) != invert {
-				mx.Set(x, y)
-			}
-		}
-	}
-	return mx
 }
