@@ -14,7 +14,7 @@ import (
 // corpusMatchFloor is the number of corpus images decoded byte for byte
 // (ZXingReader reads 161, zbarimg 146, plain gozxing 158). Raise it when the
 // decoder gets better; it must never go down.
-const corpusMatchFloor = 170
+const corpusMatchFloor = 171
 
 type corpusCase struct {
 	rel  string // path under the corpus folder

@@ -75,9 +75,11 @@ type cascade struct {
 type stepSet uint
 
 const (
-	useRegions stepSet = 1 << iota // the region detector and region decoding
-	useCostly                      // whole-frame upscaling and equalising
-	allSteps   = useRegions | useCostly
+	useRegions   stepSet = 1 << iota // the region detector and region decoding
+	useCostly                        // whole-frame upscaling and equalising
+	useLocalGrid                     // codes of version 7 and up sampled cell by cell
+	useZoom                          // small patterns looked at again enlarged
+	allSteps     = useRegions | useCostly | useLocalGrid | useZoom
 )
 
 func newCascade() *cascade {
@@ -141,6 +143,7 @@ func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
 	if !ok {
 		return nil
 	}
+	d.qr.localGrid = d.steps&useLocalGrid != 0
 	var out []found
 	r, seen, ok := d.qr.read(p, hybrid, false, false)
 	if ok {
@@ -170,7 +173,10 @@ func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
 		// Patterns too small to read at the frame's scale, left over: look
 		// again at them enlarged, where the rest of their code's patterns
 		// can be seen too.
-		zoomed := d.zoomFinders(gray, fs, used, gated)
+		var zoomed []finder
+		if d.steps&useZoom != 0 {
+			zoomed = d.zoomFinders(gray, fs, used, gated)
+		}
 		if len(zoomed) > 0 {
 			var n int
 			out, _, n = d.decodeCandidates(gray, zoomed, out, len(zoomed)+4)

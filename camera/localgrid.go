@@ -33,7 +33,7 @@ const localGridSearch = 3.5
 // bl, with module size ms (pixels) and about dim modules a side. br is
 // the bottom-right alignment pattern when one was found, else nil.
 func (r *qrReader) readLocalGrid(matrix *gozxing.BitMatrix, tl, tr, bl vec, br *vec, dim int, ms float64) (qrResult, bool) {
-	if dim < localGridMinDim-8 || ms < 1 {
+	if !r.localGrid || dim < localGridMinDim-8 || ms < 1 {
 		return qrResult{}, false
 	}
 	project := globalTransform(tl, tr, bl, br, dim)
@@ -72,10 +72,15 @@ func (r *qrReader) readLocalGrid(matrix *gozxing.BitMatrix, tl, tr, bl vec, br *
 				continue
 			}
 			g := proj(x, y)
+			local := ms
 			if x > 0 && y > 0 {
 				g = guessOf(x-1, y).add(guessOf(x, y-1)).sub(guessOf(x-1, y-1))
+				// The module here is what the neighbours' spacing says:
+				// a bend squeezes it towards the code's sides.
+				h, v := g.sub(guessOf(x-1, y)), g.sub(guessOf(x, y-1))
+				local = (math.Hypot(h.x, h.y)/float64(centres[x]-centres[x-1]) + math.Hypot(v.x, v.y)/float64(centres[y]-centres[y-1])) / 2
 			}
-			if p, ok := locateAlignment(matrix, g, ms); ok {
+			if p, ok := locateAlignment(matrix, g, local); ok {
 				at[x][y] = &p
 			}
 		}

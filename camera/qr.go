@@ -42,13 +42,17 @@ type qrReader struct {
 	dec   *decoder.Decoder
 	plain map[gozxing.DecodeHintType]interface{}
 	hard  map[gozxing.DecodeHintType]interface{}
+	// localGrid samples codes of version 7 and up cell by cell where one
+	// transform fails (off only to measure what it is worth).
+	localGrid bool
 }
 
 func newQRReader() *qrReader {
 	return &qrReader{
-		dec:   decoder.NewDecoder(),
-		plain: map[gozxing.DecodeHintType]interface{}{},
-		hard:  map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
+		dec:       decoder.NewDecoder(),
+		plain:     map[gozxing.DecodeHintType]interface{}{},
+		hard:      map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
+		localGrid: true,
 	}
 }
 

@@ -24,6 +24,8 @@ func TestRegionWorth(t *testing.T) {
 		{"all steps", allSteps},
 		{"without regions", allSteps &^ useRegions},
 		{"without whole-frame costly", allSteps &^ useCostly},
+		{"without local grids", allSteps &^ useLocalGrid},
+		{"without enlarging small patterns", allSteps &^ useZoom},
 	}
 	for _, c := range configs {
 		r := NewReader()

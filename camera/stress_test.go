@@ -16,7 +16,7 @@ import (
 // stressMatchFloor is the number of the generated stress set's codes read
 // exactly (zxing-cpp 2 reads 96 of 118 on the same set, see README). Raise
 // it when the decoder gets better; it must never go down.
-const stressMatchFloor = 99
+const stressMatchFloor = 103
 
 var stress struct {
 	once sync.Once
