@@ -82,20 +82,6 @@ func scanStatus(r pgx.CollectableRow) (healthcode.StatusEntry, error) {
 	return e, err
 }
 
-func (s *Store) Status(ctx context.Context, h healthcode.CodeHash) (healthcode.StatusEntry, bool, error) {
-	ctx, cancel := bound(ctx)
-	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT hash, colour, updated, seq FROM status WHERE hash = $1`, h[:])
-	if err != nil {
-		return healthcode.StatusEntry{}, false, fmt.Errorf("status: %w", err)
-	}
-	e, err := pgx.CollectExactlyOneRow(rows, scanStatus)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return e, false, nil
-	}
-	return e, err == nil, err
-}
-
 func (s *Store) StatusSince(ctx context.Context, since uint64, limit int, now time.Time) (*healthcode.StatusList, error) {
 	if limit <= 0 {
 		limit = math.MaxInt32

@@ -45,6 +45,7 @@ type Store struct {
 	log           *slog.Logger
 	statusHistory int64
 	devices       deviceCache
+	statusReads   statusReads
 	// stopWatch ends watchDevices, which closes watchDone.
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
