@@ -188,8 +188,11 @@ func (c *Clock) Saw(t time.Time) {
 // Observe takes the province's time from a reply to a request sent at
 // monotonic time sent and answered at recv: the server read its clock
 // about half way. A reading over a slow round trip is less precise; it
-// replaces a better one only when that one is a minute old. It reports
-// whether the anchor moved, and by how much the trusted time changed.
+// replaces a better one only when that one is a minute old, or when it
+// shows that one wrong: the server's time lies outside what the anchor
+// predicts by more than the round trip can explain (the province's clock
+// was stepped). It reports whether the anchor moved, and by how much the
+// trusted time changed.
 func (c *Clock) Observe(server time.Time, sent, recv time.Duration) (moved time.Duration, ok bool) {
 	rtt := recv - sent
 	if rtt < 0 || server.IsZero() {
@@ -200,7 +203,10 @@ func (c *Clock) Observe(server time.Time, sent, recv time.Duration) (moved time.
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if a := c.anchor; a != nil && rtt > 2*a.RTT && rtt > 50*time.Millisecond && recv-a.Mono < time.Minute {
-		return 0, false
+		off := server.Sub(a.Server.Add(mid - a.Mono))
+		if off.Abs() <= rtt/2+a.RTT/2+time.Second {
+			return 0, false
+		}
 	}
 	a := &anchor{Server: server.Round(0), Mono: mid, Boot: c.src.Boot(), Wall: wall.Add(mid - recv), RTT: rtt}
 	if old := c.anchor; old != nil {

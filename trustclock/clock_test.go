@@ -158,6 +158,24 @@ func TestASlowReplyDoesNotReplaceAGoodOne(t *testing.T) {
 	}
 }
 
+// A slow reply that shows the anchor wrong (the province's clock was
+// stepped, or a test moved it) replaces it at once: keeping the anchor
+// would sign every request with a time the server refuses.
+func TestASlowReplyThatShowsTheAnchorWrongReplacesIt(t *testing.T) {
+	m := &machine{wall: province, mono: time.Hour, boot: "b1"}
+	c := trustclock.New(m, trustclock.Options{})
+	sync(c, m, province, 5*time.Millisecond)
+	stepped := province.Add(16 * time.Hour)
+	sent := m.Mono()
+	m.pass(400 * time.Millisecond)
+	if _, ok := c.Observe(stepped.Add(200*time.Millisecond), sent, m.Mono()); !ok {
+		t.Fatal("a 400 ms reply 16 h away from the anchor was ignored")
+	}
+	if mo := c.Moment(); !near(mo.Now, stepped.Add(400*time.Millisecond)) {
+		t.Fatalf("now %v, want about %v", mo.Now, stepped)
+	}
+}
+
 // Without a sync, a laptop clock set back during the run, or behind the
 // last record, is not believed: the moment is Behind and carries on from
 // what was seen.
