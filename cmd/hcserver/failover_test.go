@@ -104,6 +104,13 @@ func runFailover(t testing.TB, scanners, perScanner int) failoverRun {
 		fmt.Sscan(c.Standby.Query(t, url, "SELECT count(*) FROM records"), &n)
 		return n
 	}
+	// A synchronous standby has the schema's WAL on disk when the primary
+	// commits, but may replay it a moment later: wait for the table first.
+	for deadline := time.Now().Add(30 * time.Second); c.Standby.Query(t, standbyURL, "SELECT to_regclass('records') IS NOT NULL") != "true"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the standby has no records table 30 s after the servers started")
+		}
+	}
 	for deadline := time.Now().Add(30 * time.Second); count(standbyURL) < total/3; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("only %d of %d records reached the server in 30 s before the failover", count(standbyURL), total)
