@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/trustclock"
 	"hcscan/protocol"
 	"hcscan/store"
-	"hcscan/trustclock"
 )
 
 // ErrNotEnrolled means the data file has no device identity yet.

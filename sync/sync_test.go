@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/trustclock"
 	"hcscan/protocol"
 	"hcscan/server"
 	"hcscan/store"
-	"hcscan/trustclock"
 )
 
 func TestEnrollThenSyncUploadsEverythingOnce(t *testing.T) {

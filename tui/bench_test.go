@@ -17,7 +17,7 @@ import (
 	"hcscan/healthcode"
 	"hcscan/internal/benchfig"
 	"hcscan/internal/screenwire"
-	"hcscan/trustclock"
+	"hcscan/internal/trustclock"
 	"hcscan/tui"
 )
 

@@ -12,8 +12,8 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/screenwire"
+	"hcscan/internal/trustclock"
 	"hcscan/store"
-	"hcscan/trustclock"
 	"hcscan/tui"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"hcscan/camera"
-	"hcscan/trustclock"
+	"hcscan/internal/trustclock"
 )
 
 // hcscanMain runs hcscan's command table as main does, with stdin (nil:

@@ -20,8 +20,8 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/pemkey"
+	"hcscan/internal/trustclock"
 	"hcscan/store"
-	"hcscan/trustclock"
 )
 
 // The clock cases end to end: the real hcscan program (built with

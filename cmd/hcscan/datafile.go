@@ -6,8 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"hcscan/internal/trustclock"
 	"hcscan/store"
-	"hcscan/trustclock"
 )
 
 // dataPath is the scanner's data file: the --data flag when given, else

@@ -15,8 +15,8 @@ import (
 
 	"hcscan/healthcode"
 	"hcscan/internal/cli"
+	"hcscan/internal/trustclock"
 	"hcscan/store"
-	"hcscan/trustclock"
 )
 
 // export writes the records of some local days as CSV or JSON lines.

@@ -16,7 +16,7 @@ import (
 
 	"hcscan/camera"
 	"hcscan/internal/cli"
-	"hcscan/trustclock"
+	"hcscan/internal/trustclock"
 )
 
 const (

@@ -23,9 +23,9 @@ import (
 	"hcscan/internal/cli"
 	"hcscan/internal/pemkey"
 	"hcscan/internal/screenwire"
+	"hcscan/internal/trustclock"
 	"hcscan/store"
 	hcsync "hcscan/sync"
-	"hcscan/trustclock"
 	"hcscan/tui"
 )
 

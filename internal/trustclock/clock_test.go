@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"hcscan/healthcode"
+	"hcscan/internal/trustclock"
 	"hcscan/store"
-	"hcscan/trustclock"
 )
 
 // machine is a laptop whose wall clock anyone can set, with a monotonic
