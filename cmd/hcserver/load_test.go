@@ -137,8 +137,14 @@ func BenchmarkStatusUnderLoad(b *testing.B) {
 	var rep loadgen.Report
 	var before, after cpuUse
 	for i := 0; i < b.N; i++ {
+		// Signed before the attack, as scanners sign on their own machines.
+		const rate, seconds = 5000, 10
+		checks, err := loadgen.Presigned(loadgen.LiveChecks(p.servers, p.devs, hashes), rate*seconds*11/10)
+		if err != nil {
+			b.Fatal(err)
+		}
 		before = p.cpu(b)
-		rep = loadgen.Attack(ctx, "status", loadgen.LiveChecks(p.servers, p.devs, hashes), loadgen.Options{Rate: 5000, Duration: 10 * time.Second})
+		rep = loadgen.Attack(ctx, "status", checks, loadgen.Options{Rate: rate, Duration: seconds * time.Second})
 		after = p.cpu(b)
 	}
 	b.StopTimer()

@@ -129,6 +129,30 @@ func LiveChecks(servers []string, devs []Device, hashes []string) vegeta.Targete
 	}
 }
 
+// Presigned makes the next n requests of tr now and returns a targeter
+// that serves them in turn (an error after the n-th). The province's
+// scanners sign on their own machines; a load generator that signs
+// during the attack takes that work from the server's cores when both
+// run on one machine. The requests must be sent within the servers'
+// signature window (minutes).
+func Presigned(tr vegeta.Targeter, n int) (vegeta.Targeter, error) {
+	ts := make([]vegeta.Target, n)
+	for i := range ts {
+		if err := tr(&ts[i]); err != nil {
+			return nil, err
+		}
+	}
+	var next atomic.Uint64
+	return func(t *vegeta.Target) error {
+		i := next.Add(1) - 1
+		if i >= uint64(len(ts)) {
+			return vegeta.ErrNoTargets
+		}
+		*t = ts[i]
+		return nil
+	}, nil
+}
+
 // Batches is a targeter of record uploads: batch n is body(n, device),
 // sent by that device with its own Idempotency-Key.
 func Batches(servers []string, devs []Device, body func(n uint64, dev Device) []byte) vegeta.Targeter {

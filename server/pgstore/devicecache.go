@@ -17,8 +17,8 @@ import (
 // be sure it would hear of a change: every change of a device row (a
 // device disabled or enabled in the portal, by `hcserver`, or by hand in
 // SQL) raises a notification on deviceChannel (a trigger, schema step 9),
-// and each process listens on a connection of its own
-// and forgets the device it names. While that connection is up and
+// and each process listens on a connection of its own (which also keeps
+// the status mirror, statusmirror.go) and forgets the device it names. While that connection is up and
 // answered within deviceWatchBeat, an entry is good for deviceWatchedTTL;
 // otherwise (the listener lost, the database failing over) for
 // deviceCacheTTL, as if nobody listened. So a device disabled through any
@@ -36,9 +36,6 @@ const (
 	// deviceWatchBeat is how long the listener may stay silent (no
 	// notification, no answered ping) before its word stops counting.
 	deviceWatchBeat = 30 * time.Second
-	// devicePing is how often an idle listener asks the database whether
-	// the connection still works.
-	devicePing = 10 * time.Second
 	// deviceCacheMax bounds the cache (some 300 bytes an entry).
 	deviceCacheMax = 200_000
 )
@@ -141,10 +138,11 @@ func (s *Store) watchDevices(ctx context.Context, cfg *pgx.ConnConfig) {
 	for ctx.Err() == nil {
 		err := s.listenDevices(ctx, cfg)
 		s.devices.deaf()
+		s.status.deaf()
 		if ctx.Err() != nil {
 			return
 		}
-		s.log.Warn("device changes not heard; devices are looked up again every few seconds until the listener is back", "err", err)
+		s.log.Warn("device and status changes not heard; devices are looked up again every few seconds and status checks go to the database until the listener is back", "err", err)
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
@@ -169,15 +167,30 @@ func (s *Store) listenDevices(ctx context.Context, cfg *pgx.ConnConfig) error {
 		conn.Close(closing)
 		cancel()
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+deviceChannel); err != nil {
-		return err
+	for _, ch := range []string{deviceChannel, statusChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
+			return err
+		}
 	}
 	s.devices.listening(time.Now())
+	if err := s.followStatus(ctx, conn, callTimeout, s.status.reload); err != nil {
+		return err
+	}
 	for {
-		wait, cancel := context.WithTimeout(ctx, devicePing)
+		wait, cancel := context.WithTimeout(ctx, statusPing)
 		n, err := conn.WaitForNotification(wait)
 		cancel()
 		switch {
+		case err == nil && n.Channel == statusChannel:
+			read, limit := s.status.catchUp, statusWatchBeat
+			if n.Payload == statusReload {
+				read, limit = s.status.reload, callTimeout
+			}
+			if err := s.followStatus(ctx, conn, limit, read); err != nil {
+				return err
+			}
+			s.devices.heard(time.Now())
+			continue
 		case err == nil:
 			s.devices.forget(n.Payload)
 			s.devices.heard(time.Now())
@@ -187,12 +200,19 @@ func (s *Store) listenDevices(ctx context.Context, cfg *pgx.ConnConfig) error {
 		case !errors.Is(err, context.DeadlineExceeded) && !pgconn.Timeout(err):
 			return err
 		}
-		ping, cancel := context.WithTimeout(ctx, deviceWatchBeat/3)
-		_, err = conn.Exec(ping, "SELECT 1")
-		cancel()
-		if err != nil {
+		// Quiet for statusPing: catching up proves the connection works.
+		if err := s.followStatus(ctx, conn, statusWatchBeat, s.status.catchUp); err != nil {
 			return err
 		}
 		s.devices.heard(time.Now())
 	}
+}
+
+// followStatus runs one reading of the status mirror on the listener's
+// connection, bounded so that a connection that stopped answering is
+// given up.
+func (s *Store) followStatus(ctx context.Context, conn *pgx.Conn, limit time.Duration, read func(context.Context, *pgx.Conn) error) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	return read(ctx, conn)
 }

@@ -279,6 +279,30 @@ DO $$ BEGIN
 EXCEPTION WHEN OTHERS THEN NULL;
 END $$;
 `,
+	// Every change of the status table is announced on statusChannel, so
+	// the server processes answer live checks from a mirror of it
+	// (statusmirror.go), which reads the rows above the sequence it has.
+	// A change that does not raise the sequence (a row deleted, or
+	// changed by hand) says "reload": the mirror reads the table again.
+	// PostgreSQL sends equal notifications of a transaction once.
+	10: `
+CREATE FUNCTION status_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.seq > OLD.seq) THEN
+		PERFORM pg_notify('` + statusChannel + `', '');
+	ELSE
+		PERFORM pg_notify('` + statusChannel + `', '` + statusReload + `');
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER status_inserted AFTER INSERT ON status
+	FOR EACH STATEMENT EXECUTE FUNCTION status_notify();
+CREATE TRIGGER status_updated AFTER UPDATE ON status
+	FOR EACH ROW EXECUTE FUNCTION status_notify();
+CREATE TRIGGER status_removed AFTER DELETE OR TRUNCATE ON status
+	FOR EACH STATEMENT EXECUTE FUNCTION status_notify();
+`,
 }
 
 // migrateLock is the advisory lock key of migrations ("hcscan" + 1).

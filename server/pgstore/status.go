@@ -68,6 +68,7 @@ func (s *Store) SetStatus(ctx context.Context, changes []server.StatusChange, no
 	if err != nil {
 		return 0, 0, fmt.Errorf("set status: %w", err)
 	}
+	s.status.committed(uint64(seq))
 	return uint64(seq), raised, nil
 }
 

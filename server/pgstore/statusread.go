@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	gosync "sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -40,6 +41,12 @@ type statusRead struct {
 }
 
 func (s *Store) Status(ctx context.Context, h healthcode.CodeHash) (healthcode.StatusEntry, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return healthcode.StatusEntry{}, false, fmt.Errorf("status: %w", err)
+	}
+	if e, found, ok := s.status.lookup(h, time.Now()); ok {
+		return e, found, nil
+	}
 	r := &statusRead{hash: h, done: make(chan struct{})}
 	q := &s.statusReads
 	q.mu.Lock()

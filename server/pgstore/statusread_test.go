@@ -19,6 +19,9 @@ import (
 func testConcurrentStatusReads(t *testing.T, pg *pgtest.Server) {
 	st := openTest(t, pg.NewDatabase(t), storetest.Options{})
 	defer st.Close()
+	st.status.mu.Lock()
+	st.status.off = true // the database answers every check here
+	st.status.mu.Unlock()
 	ctx := t.Context()
 	var changes []server.StatusChange
 	colours := []healthcode.Colour{healthcode.Green, healthcode.Yellow, healthcode.Red}

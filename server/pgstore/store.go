@@ -46,6 +46,7 @@ type Store struct {
 	statusHistory int64
 	devices       deviceCache
 	statusReads   statusReads
+	status        statusMirror
 	// stopWatch ends watchDevices, which closes watchDone.
 	stopWatch context.CancelFunc
 	watchDone chan struct{}

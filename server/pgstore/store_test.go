@@ -21,6 +21,7 @@ func TestStore(t *testing.T) {
 	t.Run("two servers share one database", func(t *testing.T) { testTwoServers(t, pg) })
 	t.Run("device changes heard by every process", func(t *testing.T) { testDeviceChanges(t, pg) })
 	t.Run("concurrent status checks share round trips", func(t *testing.T) { testConcurrentStatusReads(t, pg) })
+	t.Run("status checks answered from a mirror every process keeps", func(t *testing.T) { testStatusMirror(t, pg) })
 	t.Run("migrations run once", func(t *testing.T) { testMigrationsRunOnce(t, pg) })
 	t.Run("days dropped after the retention period", func(t *testing.T) { testDropDaysBefore(t, pg) })
 }
