@@ -3,7 +3,6 @@ package camera
 import (
 	"image"
 	"image/color"
-	"math"
 	"math/rand"
 	"path/filepath"
 	"runtime"
@@ -11,6 +10,8 @@ import (
 	"testing"
 
 	"gocv.io/x/gocv"
+
+	"hcscan/camera/stressset"
 )
 
 // bentCode is an issued health code (version 10) printed on a label round
@@ -21,28 +22,7 @@ func bentCode(tb testing.TB, text string, half, near float64) gocv.Mat {
 	tb.Helper()
 	card := qrMat(tb, text)
 	defer card.Close()
-	n := card.Cols()
-	mapX := gocv.NewMatWithSize(n, n, gocv.MatTypeCV32F)
-	mapY := gocv.NewMatWithSize(n, n, gocv.MatTypeCV32F)
-	defer mapX.Close()
-	defer mapY.Close()
-	mx, _ := mapX.DataPtrFloat32()
-	my, _ := mapY.DataPtrFloat32()
-	mid := float64(n-1) / 2
-	for x := range n {
-		// Output column x sees the surface at angle asin(u·sin(half)).
-		u := (2*float64(x)/float64(n-1) - 1) * math.Sin(half)
-		a := math.Asin(u)
-		src := (a/half + 1) / 2 * float64(n-1)
-		grow := 1 + near*(1-math.Cos(a))
-		for y := range n {
-			mx[y*n+x] = float32(src)
-			my[y*n+x] = float32(mid + (float64(y)-mid)*grow)
-		}
-	}
-	bent := gocv.NewMat()
-	gocv.Remap(card, &bent, &mapX, &mapY, gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{255, 255, 255, 0})
-	return bent
+	return stressset.Cylinder(card, half, near, color.RGBA{255, 255, 255, 0})
 }
 
 // TestBentLabelReadCellByCell: an issued code on a bottle's label reads,

@@ -116,30 +116,11 @@ func makeCurved(g *gen, rng *rand.Rand) (gocv.Mat, []string, error) {
 	// The card covers ±half of the cylinder's visible arc.
 	half := between(rng, 0.7, 1.1) // radians each side of the axis
 	n := c.Cols()
-	mapX := gocv.NewMatWithSize(n, n, gocv.MatTypeCV32F)
-	mapY := gocv.NewMatWithSize(n, n, gocv.MatTypeCV32F)
-	defer mapX.Close()
-	defer mapY.Close()
 	// Seen from nearby, the sides are farther away: they also shrink
 	// towards the middle line, so the label's top and bottom edges bow.
 	near := between(rng, 0.15, 0.35)
-	mid := float64(n-1) / 2
-	mx, _ := mapX.DataPtrFloat32()
-	my, _ := mapY.DataPtrFloat32()
-	for x := range n {
-		// Output column x sees the surface at angle asin(u·sin(half)).
-		u := (2*float64(x)/float64(n-1) - 1) * math.Sin(half)
-		a := math.Asin(u)
-		src := (a/half + 1) / 2 * float64(n-1)
-		grow := 1 + near*(1-math.Cos(a))
-		for y := range n {
-			mx[y*n+x] = float32(src)
-			my[y*n+x] = float32(mid + (float64(y)-mid)*grow)
-		}
-	}
-	bent := gocv.NewMat()
+	bent := Cylinder(c, half, near, color.RGBA{235, 235, 235, 0})
 	defer bent.Close()
-	gocv.Remap(c, &bent, &mapX, &mapY, gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{235, 235, 235, 0})
 	m := background(rng, 1000, 800)
 	side := between(rng, 300, 480)
 	place(&m, bent, square(500, 400, side, between(rng, -10, 10), 0, float64(codeSide)/float64(n)), false)
@@ -300,4 +281,34 @@ func makeKeystone(g *gen, rng *rand.Rand) (gocv.Mat, []string, error) {
 		camera(&m, between(rng, 0.5, 0.9), 3)
 	}
 	return m, []string{text}, err
+}
+
+// Cylinder wraps a square card round a vertical cylinder seen from
+// nearby: the card covers ±half radians of the visible arc, its columns
+// squeeze towards the sides, and with near > 0 its top and bottom edges
+// bow (the sides are farther away). Outside the card is bg. No single
+// perspective transform undoes it.
+func Cylinder(c gocv.Mat, half, near float64, bg color.RGBA) gocv.Mat {
+	n := c.Cols()
+	mapX := gocv.NewMatWithSize(n, n, gocv.MatTypeCV32F)
+	mapY := gocv.NewMatWithSize(n, n, gocv.MatTypeCV32F)
+	defer mapX.Close()
+	defer mapY.Close()
+	mid := float64(n-1) / 2
+	mx, _ := mapX.DataPtrFloat32()
+	my, _ := mapY.DataPtrFloat32()
+	for x := range n {
+		// Output column x sees the surface at angle asin(u·sin(half)).
+		u := (2*float64(x)/float64(n-1) - 1) * math.Sin(half)
+		a := math.Asin(u)
+		src := (a/half + 1) / 2 * float64(n-1)
+		grow := 1 + near*(1-math.Cos(a))
+		for y := range n {
+			mx[y*n+x] = float32(src)
+			my[y*n+x] = float32(mid + (float64(y)-mid)*grow)
+		}
+	}
+	bent := gocv.NewMat()
+	gocv.Remap(c, &bent, &mapX, &mapY, gocv.InterpolationLinear, gocv.BorderConstant, bg)
+	return bent
 }
