@@ -79,7 +79,9 @@ const (
 	useCostly                        // whole-frame upscaling and equalising
 	useLocalGrid                     // codes of version 7 and up sampled cell by cell
 	useZoom                          // small patterns looked at again enlarged
-	allSteps     = useRegions | useCostly | useLocalGrid | useZoom
+	usePairs                         // stills: two patterns whose third was not seen
+	useFourth                        // small codes: places around the fourth corner tried
+	allSteps     = useRegions | useCostly | useLocalGrid | useZoom | usePairs | useFourth
 )
 
 func newCascade() *cascade {
@@ -144,6 +146,7 @@ func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
 		return nil
 	}
 	d.qr.localGrid = d.steps&useLocalGrid != 0
+	d.qr.fourth = d.steps&useFourth != 0
 	var out []found
 	r, seen, ok := d.qr.read(p, hybrid, false, false)
 	if ok {
@@ -181,6 +184,9 @@ func (d *cascade) decodeAll(gray gocv.Mat, gated bool) []found {
 			var n int
 			out, _, n = d.decodeCandidates(gray, zoomed, out, len(zoomed)+4)
 			triples += n
+		}
+		if !gated && d.steps&usePairs != 0 {
+			out = d.decodePairs(gray, fs, used, out)
 		}
 	}
 	if len(out) == 0 && d.steps&useCostly != 0 && (!gated || seen || triples > 0) {

@@ -86,10 +86,14 @@ func textsOf(ds []decoded) []string {
 // is the mean wall time of reps more decodes, loading included; with
 // reps == 0 it is the process CPU time of the one decode (what the
 // machine's other work does not stretch).
-func readOursWith(reps int) decoderFunc {
+func readOursWith(reps int) decoderFunc { return readOursSteps(reps, allSteps) }
+
+// readOursSteps is readOursWith with only the given optional steps.
+func readOursSteps(reps int, steps stepSet) decoderFunc {
 	return func(paths []string) (map[string][]decoded, map[string]time.Duration) {
 		r := NewReader()
 		defer r.Close()
+		r.dec.steps = steps
 		decode := func(p string) ([]found, time.Duration) {
 			t0 := time.Now()
 			m := gocv.IMRead(p, gocv.IMReadGrayScale|gocv.IMReadIgnoreOrientation)

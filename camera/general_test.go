@@ -132,7 +132,14 @@ func TestSmallCodesLookedAtAgain(t *testing.T) {
 	if n := count(allSteps); n != 2 {
 		t.Errorf("read %d of the 2 small codes", n)
 	}
-	if n := count(allSteps &^ useZoom); n == 2 {
+	// Two other steps reach these codes too: gozxing's finder around two
+	// patterns (pairs) and the search for a small code's fourth corner.
+	// Enlarging alone must read both, and without all three fewer are read.
+	others := usePairs | useFourth
+	if n := count(allSteps &^ others); n != 2 {
+		t.Errorf("enlarging without pairs and the fourth-corner search: read %d of the 2 small codes", n)
+	}
+	if n := count(allSteps &^ others &^ useZoom); n == 2 {
 		t.Errorf("without enlarging, %d of 2 read: the picture does not test enlarging", n)
 	}
 }

@@ -69,7 +69,7 @@ func TestHeldOut(t *testing.T) {
 		name string
 		read decoderFunc
 	}{
-		{"hcscan", readOursWith(0)},
+		{"hcscan", readOursSteps(0, heldOutSteps(t))},
 		{"zxing-cpp 2", readZXingWasm(t, 1)},
 		{"ZXingReader 1.4", toolReader(t, "ZXingReader", []string{"-format", "QRCode"}, parseZXingReader, 0)},
 	}
@@ -81,6 +81,26 @@ func TestHeldOut(t *testing.T) {
 		fmt.Printf("%s: %d pictures in %v\n", d.name, len(paths), time.Since(t0).Round(time.Second))
 	}
 	scoreHeldOut(cases, decoders[0].name, decoders[1].name, decoders[2].name, reads, times)
+}
+
+// heldOutSteps is every optional step but those named in
+// $HCSCAN_HELDOUT_WITHOUT (comma-separated: regions, costly, localgrid,
+// zoom, pairs, fourth), to measure what a step is worth on the held-out photos.
+func heldOutSteps(t *testing.T) stepSet {
+	names := map[string]stepSet{"regions": useRegions, "costly": useCostly, "localgrid": useLocalGrid, "zoom": useZoom, "pairs": usePairs, "fourth": useFourth}
+	steps := allSteps
+	for _, n := range strings.Split(os.Getenv("HCSCAN_HELDOUT_WITHOUT"), ",") {
+		if n == "" {
+			continue
+		}
+		s, ok := names[n]
+		if !ok {
+			t.Fatalf("HCSCAN_HELDOUT_WITHOUT: unknown step %q", n)
+		}
+		steps &^= s
+		fmt.Printf("hcscan without %s\n", n)
+	}
+	return steps
 }
 
 // heldTally is one decoder's score on one set.

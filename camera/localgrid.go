@@ -80,7 +80,7 @@ func (r *qrReader) readLocalGrid(matrix *gozxing.BitMatrix, tl, tr, bl vec, br *
 				h, v := g.sub(guessOf(x-1, y)), g.sub(guessOf(x, y-1))
 				local = (math.Hypot(h.x, h.y)/float64(centres[x]-centres[x-1]) + math.Hypot(v.x, v.y)/float64(centres[y]-centres[y-1])) / 2
 			}
-			if p, ok := locateAlignment(matrix, g, local); ok {
+			if p, ok := r.locate(matrix, g, local, project, centres[x], centres[y]); ok {
 				at[x][y] = &p
 			}
 		}
@@ -109,7 +109,7 @@ func (r *qrReader) readLocalGrid(matrix *gozxing.BitMatrix, tl, tr, bl vec, br *
 			if len(row) == 2 && len(col) == 2 {
 				if q, ok := intersect(row[0], row[1], col[0], col[1]); ok {
 					p = q
-					if f, ok := locateAlignment(matrix, q, ms); ok {
+					if f, ok := r.locate(matrix, q, ms, project, centres[x], centres[y]); ok {
 						p = f
 					}
 				}
@@ -117,12 +117,36 @@ func (r *qrReader) readLocalGrid(matrix *gozxing.BitMatrix, tl, tr, bl vec, br *
 			at[x][y] = &p
 		}
 	}
-	bits, ok := sampleCells(matrix, dim, centres, at)
+	pts := []gozxing.ResultPoint{gozxing.NewResultPoint(bl.x, bl.y), gozxing.NewResultPoint(tl.x, tl.y), gozxing.NewResultPoint(tr.x, tr.y)}
+	if bits, ok := sampleCells(matrix, dim, centres, at); ok {
+		if res, ok := r.decodeDetected(common.NewDetectorResult(bits, pts), nil); ok {
+			return res, true
+		}
+	}
+	if r.grey.pix == nil {
+		return qrResult{}, false
+	}
+	bits, ok := sampleCellsGrey(r.grey, dim, centres, at, r.greyInvert)
 	if !ok {
 		return qrResult{}, false
 	}
-	pts := []gozxing.ResultPoint{gozxing.NewResultPoint(bl.x, bl.y), gozxing.NewResultPoint(tl.x, tl.y), gozxing.NewResultPoint(tr.x, tr.y)}
 	return r.decodeDetected(common.NewDetectorResult(bits, pts), nil)
+}
+
+// locate finds the alignment pattern near g (module size ms; module
+// (mx, my) of the code by the finders' transform t): on the binarized
+// matrix, else on the grey plane the matrix came from.
+func (r *qrReader) locate(matrix *gozxing.BitMatrix, g vec, ms float64, t *common.PerspectiveTransform, mx, my int) (vec, bool) {
+	if p, ok := locateAlignment(matrix, g, ms); ok {
+		return p, true
+	}
+	if r.grey.pix == nil {
+		return vec{}, false
+	}
+	c := applyTransform(t, float64(mx)+0.5, float64(my)+0.5)
+	hx := applyTransform(t, float64(mx)+1.5, float64(my)+0.5).sub(c)
+	vy := applyTransform(t, float64(mx)+0.5, float64(my)+1.5).sub(c)
+	return locateAlignmentGrey(r.grey, g, hx, vy, r.greyInvert)
 }
 
 // globalTransform maps module coordinates to pixels through the finder

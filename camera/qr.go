@@ -45,6 +45,14 @@ type qrReader struct {
 	// localGrid samples codes of version 7 and up cell by cell where one
 	// transform fails (off only to measure what it is worth).
 	localGrid bool
+	// fourth searches for the fourth corner of small codes (off only to
+	// measure what it is worth).
+	fourth bool
+	// grey is the plane the matrices being read were binarized from (for
+	// sampling grey levels where binarizing lost detail), light-on-dark
+	// when greyInvert; a zero plane when there is none.
+	grey       plane
+	greyInvert bool
 }
 
 func newQRReader() *qrReader {
@@ -53,6 +61,7 @@ func newQRReader() *qrReader {
 		plain:     map[gozxing.DecodeHintType]interface{}{},
 		hard:      map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
 		localGrid: true,
+		fourth:    true,
 	}
 }
 
@@ -66,6 +75,8 @@ func (r *qrReader) read(p plane, bin binarizerKind, tryHarder, invert bool) (res
 	if !ok {
 		return qrResult{}, false, false
 	}
+	r.grey, r.greyInvert = p, invert
+	defer func() { r.grey = plane{} }()
 	return r.readMatrix(matrix, tryHarder)
 }
 
@@ -133,6 +144,12 @@ func (r *qrReader) readInfo(matrix *gozxing.BitMatrix, info *detector.FinderPatt
 	if res, ok := r.retryAlignment(matrix, det); ok {
 		return res, true
 	}
+	dim := det.GetBits().GetWidth()
+	if r.fourth && dim <= cornerSearchMaxDim {
+		// A small code seen in perspective: its fourth corner is not
+		// where the parallelogram of the finders puts it.
+		return r.searchFourth(matrix, info, dim)
+	}
 	// A large code that is not flat: sample it cell by cell.
 	pts := det.GetPoints()
 	var br *vec
@@ -151,6 +168,11 @@ func (r *qrReader) decodeDetected(det *common.DetectorResult, err error) (qrResu
 	}
 	dr, err := r.dec.Decode(det.GetBits(), r.plain)
 	if err != nil {
+		return qrResult{}, false
+	}
+	if dr.GetText() == "" {
+		// All-zero codewords pass Reed-Solomon: a grid sampled over a
+		// blank area reads as an empty code. No code worth showing is empty.
 		return qrResult{}, false
 	}
 	pts := det.GetPoints()
@@ -270,32 +292,6 @@ func (r *qrReader) readAligned(matrix *gozxing.BitMatrix, bl, tl, tr gozxing.Res
 		}
 	}
 	return qrResult{}, false
-}
-
-// alignmentAt is where the bottom-right alignment pattern of a dim-module
-// code with these outer corners lies (its centre is 6.5 modules in from
-// the bottom-right corner).
-func alignmentAt(c [4]vec, dim int) vec {
-	n := float64(dim)
-	tf := common.PerspectiveTransform_QuadrilateralToQuadrilateral(0, 0, n, 0, n, n, 0, n,
-		c[0].x, c[0].y, c[1].x, c[1].y, c[2].x, c[2].y, c[3].x, c[3].y)
-	p := []float64{n - 6.5, n - 6.5}
-	tf.TransformPoints(p)
-	return vec{p[0], p[1]}
-}
-
-// readCorners samples a dim-module grid spanned by the code's four outer
-// corners (top-left, top-right, bottom-right, bottom-left) and decodes it.
-func (r *qrReader) readCorners(matrix *gozxing.BitMatrix, info *detector.FinderPatternInfo, c [4]vec, dim int) (qrResult, bool) {
-	n := float64(dim)
-	tf := common.PerspectiveTransform_QuadrilateralToQuadrilateral(0, 0, n, 0, n, n, 0, n,
-		c[0].x, c[0].y, c[1].x, c[1].y, c[2].x, c[2].y, c[3].x, c[3].y)
-	bits, err := common.GridSampler_GetInstance().SampleGridWithTransform(matrix, dim, dim, tf)
-	if err != nil {
-		return qrResult{}, false
-	}
-	pts := []gozxing.ResultPoint{info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()}
-	return r.decodeDetected(common.NewDetectorResult(bits, pts), nil)
 }
 
 // readTransformed samples the grid through the three finder centres and

@@ -57,13 +57,7 @@ const (
 // and an adaptive mean over about four modules (uneven light, low contrast).
 func (d *cascade) decodeRegion(gray gocv.Mat, rg region) (found, bool) {
 	m := rg.module
-	fourth := finder{x: rg.tr.x + rg.bl.x - rg.tl.x, y: rg.tr.y + rg.bl.y - rg.tl.y}
-	pad := regionMargin*m + regionSlack*max(math.Hypot(rg.tr.x-rg.tl.x, rg.tr.y-rg.tl.y), math.Hypot(rg.bl.x-rg.tl.x, rg.bl.y-rg.tl.y))
-	x0 := min(rg.bl.x, rg.tl.x, rg.tr.x, fourth.x) - pad
-	y0 := min(rg.bl.y, rg.tl.y, rg.tr.y, fourth.y) - pad
-	x1 := max(rg.bl.x, rg.tl.x, rg.tr.x, fourth.x) + pad
-	y1 := max(rg.bl.y, rg.tl.y, rg.tr.y, fourth.y) + pad
-	rect := image.Rect(int(x0), int(y0), int(math.Ceil(x1)), int(math.Ceil(y1))).Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
+	rect := rg.area().Intersect(image.Rect(0, 0, gray.Cols(), gray.Rows()))
 	if rect.Dx() < 16 || rect.Dy() < 16 {
 		return found{}, false
 	}
@@ -116,11 +110,13 @@ func (d *cascade) decodeRegion(gray gocv.Mat, rg region) (found, bool) {
 		if r, ok := d.qr.readInfo(matrix, info); ok {
 			return back(r, step)
 		}
+		bl, tl, tr := info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()
+		timed := timingDims(p, vecOf(tl), vecOf(tr), vecOf(bl), mk)
 		if hasCorners {
 			// The corners place the alignment pattern well even under a
 			// keystone; through it the grid is right where extrapolating
 			// the patterns' short sides to the fourth corner is not.
-			for _, dim := range cornerDims {
+			for _, dim := range mergeDims(timed, cornerDims) {
 				if r, ok := d.qr.readCorners(matrix, info, cropCorners, dim); ok {
 					return back(r, step)
 				}
@@ -131,14 +127,25 @@ func (d *cascade) decodeRegion(gray gocv.Mat, rg region) (found, bool) {
 					}
 				}
 			}
+			// The fourth corner, which no pattern marks, is extrapolated
+			// from short outlines and can be a module off; a small code
+			// has no alignment pattern to correct it, so the corners near
+			// it are tried (Reed-Solomon decides).
+			for _, dim := range mergeDims(timed, cornerDims) {
+				if dim > cornerSearchMaxDim || d.steps&useFourth == 0 {
+					continue
+				}
+				if r, ok := d.qr.readCornersNear(matrix, info, cropCorners, dim); ok {
+					return back(r, step)
+				}
+			}
 		}
 		// gozxing measures the module on the binarized patterns and refuses
 		// sizes that are not 4v+17; the region's own estimate, and the sizes
 		// next to it, are tried instead.
-		bl, tl, tr := info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()
 		// A large code that is not flat, cell by cell (its version
 		// information says its size).
-		for _, dim := range mergeDims(cornerDims, regionDims(rg)) {
+		for _, dim := range mergeDims(timed, mergeDims(cornerDims, regionDims(rg))) {
 			if dim < localGridMinDim {
 				continue
 			}
@@ -151,7 +158,7 @@ func (d *cascade) decodeRegion(gray gocv.Mat, rg region) (found, bool) {
 				return back(r, step)
 			}
 		}
-		for _, dim := range regionDims(rg) {
+		for _, dim := range mergeDims(timed, regionDims(rg)) {
 			if r, ok := d.qr.readAligned(matrix, bl, tl, tr, dim, mk, nil, nil); ok {
 				return back(r, step)
 			}
@@ -164,6 +171,8 @@ func (d *cascade) decodeRegion(gray gocv.Mat, rg region) (found, bool) {
 		}
 		return found{}, false
 	}
+	d.qr.grey, d.qr.greyInvert = p, !rg.dark
+	defer func() { d.qr.grey = plane{} }()
 	if mx, ok := binarize(p, hybrid, !rg.dark); ok {
 		if f, ok := try(mx, stepRegionHybrid); ok {
 			return f, true
@@ -195,6 +204,17 @@ func (d *cascade) decodeRegion(gray gocv.Mat, rg region) (found, bool) {
 	block := 2*int(2*mk) + 1
 	gocv.AdaptiveThreshold(d.rs.blur, &d.rs.bin, 255, gocv.AdaptiveThresholdMean, gocv.ThresholdBinary, max(block, 7), 2)
 	return try(matrixOf(d.rs.bin, !rg.dark), stepRegionAdaptive)
+}
+
+// area is the part of the frame a region's code and quiet zone lie in.
+func (rg region) area() image.Rectangle {
+	fourth := finder{x: rg.tr.x + rg.bl.x - rg.tl.x, y: rg.tr.y + rg.bl.y - rg.tl.y}
+	pad := regionMargin*rg.module + regionSlack*max(math.Hypot(rg.tr.x-rg.tl.x, rg.tr.y-rg.tl.y), math.Hypot(rg.bl.x-rg.tl.x, rg.bl.y-rg.tl.y))
+	x0 := min(rg.bl.x, rg.tl.x, rg.tr.x, fourth.x) - pad
+	y0 := min(rg.bl.y, rg.tl.y, rg.tr.y, fourth.y) - pad
+	x1 := max(rg.bl.x, rg.tl.x, rg.tr.x, fourth.x) + pad
+	y1 := max(rg.bl.y, rg.tl.y, rg.tr.y, fourth.y) + pad
+	return image.Rect(int(math.Floor(x0)), int(math.Floor(y0)), int(math.Ceil(x1)), int(math.Ceil(y1)))
 }
 
 // regionDimTries is how many code sizes are tried per region.
@@ -254,4 +274,107 @@ func matrixOf(bin gocv.Mat, invert bool) *gozxing.BitMatrix {
 		}
 	}
 	return mx
+}
+
+// timingDims measures a code's size on its timing patterns: row and
+// column 6 alternate dark and light between the finder patterns, a period
+// of two modules, and blur lowers their contrast but keeps their period.
+// The finder patterns' own module estimate does not survive blur as well
+// (their dark rings widen: a defocused version 12 code measured as version
+// 10). The grey levels along each timing pattern (a line 3 modules in from
+// the finder centres, at three offsets around it since the estimate may be
+// off) give the period where their autocorrelation peaks, and the legs'
+// length over it the size. It returns the sizes nearest the best-defined
+// measurements.
+func timingDims(p plane, tl, tr, bl vec, ms float64) []int {
+	type est struct{ dim, score float64 }
+	var ests []est
+	for _, leg := range [2][2]vec{{tr, bl}, {bl, tr}} {
+		end, across := leg[0], leg[1]
+		in := across.sub(tl)
+		in = in.scale(1 / math.Hypot(in.x, in.y))
+		best := est{}
+		for _, off := range []float64{2.6, 3, 3.4} {
+			o := in.scale(off * ms)
+			if period, score := timingPeriod(p, tl.add(o), end.add(o), ms); score > best.score {
+				d := end.sub(tl)
+				best = est{math.Hypot(d.x, d.y)/(period/2) + 7, score}
+			}
+		}
+		if best.score > timingMinScore {
+			ests = append(ests, best)
+		}
+	}
+	sort.Slice(ests, func(i, j int) bool { return ests[i].score > ests[j].score })
+	var dims []int
+	for _, e := range ests {
+		dims = mergeDims(dims, dimsAround(e.dim)[:2])
+	}
+	return dims
+}
+
+// timingMinScore is the autocorrelation a timing pattern's period must
+// reach: data modules have none to speak of.
+const timingMinScore = 0.3
+
+// timingPeriod is the period (pixels) of the grey levels along a→b between
+// the finder patterns (4.5 modules in from each end), where their
+// normalised autocorrelation peaks between 1.2 and 3.2 module estimates,
+// and that peak.
+func timingPeriod(p plane, a, b vec, ms float64) (float64, float64) {
+	d := b.sub(a)
+	length := math.Hypot(d.x, d.y)
+	u := d.scale(1 / length)
+	const step = 0.5
+	from, to := 4.5*ms, length-4.5*ms
+	if to-from < 8*ms {
+		return 0, 0
+	}
+	var xs []float64
+	for t := from; t <= to; t += step {
+		q := a.add(u.scale(t))
+		x, y := int(q.x), int(q.y)
+		if x < 0 || y < 0 || x >= p.w || y >= p.h {
+			return 0, 0
+		}
+		xs = append(xs, float64(p.pix[y*p.w+x]))
+	}
+	mean := 0.0
+	for _, v := range xs {
+		mean += v
+	}
+	mean /= float64(len(xs))
+	var energy float64
+	for i := range xs {
+		xs[i] -= mean
+		energy += xs[i] * xs[i]
+	}
+	if energy == 0 {
+		return 0, 0
+	}
+	lo, hi := int(1.2*ms/step), int(3.2*ms/step)+1
+	ac := make([]float64, hi+2)
+	for lag := max(1, lo-1); lag <= hi+1 && lag < len(xs)/2; lag++ {
+		var s float64
+		for i := 0; i+lag < len(xs); i++ {
+			s += xs[i] * xs[i+lag]
+		}
+		ac[lag] = s / energy * float64(len(xs)) / float64(len(xs)-lag)
+	}
+	bestLag, best := 0, 0.0
+	for lag := max(2, lo); lag <= hi && lag+1 < len(ac); lag++ {
+		if ac[lag] > best && ac[lag] >= ac[lag-1] && ac[lag] >= ac[lag+1] {
+			bestLag, best = lag, ac[lag]
+		}
+	}
+	if bestLag == 0 {
+		return 0, 0
+	}
+	// The peak between samples, by a parabola through the three around it.
+	l, c, r := ac[bestLag-1], ac[bestLag], ac[bestLag+1]
+	shift := 0.0
+	if den := l - 2*c + r; den < 0 {
+		shift = 0.5 * (l - r) / den
+	}
+	return (float64(bestLag) + shift) * step, best
 }

@@ -155,14 +155,38 @@ func (rg region) outerCorners() ([4]vec, bool) {
 	if !ok {
 		return [4]vec{}, false
 	}
-	// The corner must lie near where the parallelogram of the other three
-	// outer corners puts it, or the outlines were wrong.
+	// The four must make a code seen in perspective, or the outlines were
+	// wrong: a convex quadrilateral whose opposite sides differ at most
+	// 2.5 times (a sheet seen at a grazing angle).
 	c := [4]vec{rg.tl.quad[tl], rg.tr.quad[tr], br, rg.bl.quad[bl]}
-	guess := c[1].add(c[3]).sub(c[0])
-	if d := br.sub(guess); math.Hypot(d.x, d.y) > 0.35*math.Hypot(u.x, u.y) {
+	if !convex(c) {
 		return [4]vec{}, false
 	}
+	side := func(i, j int) float64 { d := c[j].sub(c[i]); return math.Hypot(d.x, d.y) }
+	for _, r := range []float64{side(1, 2) / side(0, 3), side(3, 2) / side(0, 1)} {
+		if r < 1/outerMaxSideRatio || r > outerMaxSideRatio {
+			return [4]vec{}, false
+		}
+	}
 	return c, true
+}
+
+// outerMaxSideRatio bounds how much longer one side of a code's outline
+// may be than the opposite side.
+const outerMaxSideRatio = 2.5
+
+// convex reports whether the quadrilateral turns the same way at every corner.
+func convex(q [4]vec) bool {
+	sign := 0.0
+	for i := range q {
+		a, b, c := q[i], q[(i+1)%4], q[(i+2)%4]
+		cross := (b.x-a.x)*(c.y-b.y) - (b.y-a.y)*(c.x-b.x)
+		if cross == 0 || sign != 0 && (cross > 0) != (sign > 0) {
+			return false
+		}
+		sign = cross
+	}
+	return true
 }
 
 // cornerModules estimates a code's size in modules from its outer corners:
