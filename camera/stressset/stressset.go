@@ -138,19 +138,27 @@ var (
 // healthCode issues a static credential (version 10 at level M) or, with
 // live, a presentation of one (denser: version 12).
 func (g *gen) healthCode(rng *rand.Rand, live bool) (string, error) {
+	text, _, err := g.healthCodeColour(rng, live)
+	return text, err
+}
+
+// healthCodeColour is healthCode and the colour it was issued with.
+func (g *gen) healthCodeColour(rng *rand.Rand, live bool) (string, healthcode.Colour, error) {
 	g.n++
 	p := rng.Intn(len(givenNames))
 	id := fmt.Sprintf("1101051990%02d%02d%04d", 1+rng.Intn(12), 1+rng.Intn(28), rng.Intn(10000))
 	at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(g.n) * time.Minute)
-	c, err := healthcode.NewClaims(rng, 110105, colours[rng.Intn(len(colours))], givenNames[p], id, langs[p], at, 72*time.Hour)
+	colour := colours[rng.Intn(len(colours))]
+	c, err := healthcode.NewClaims(rng, 110105, colour, givenNames[p], id, langs[p], at, 72*time.Hour)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	code, err := g.issuer.Issue(rng, c)
 	if err != nil || !live {
-		return code, err
+		return code, colour, err
 	}
-	return healthcode.Present(code, g.holder, at.Add(time.Hour))
+	code, err = healthcode.Present(code, g.holder, at.Add(time.Hour))
+	return code, colour, err
 }
 
 // shortText is a small code's content (versions 1 to 4).
