@@ -26,6 +26,8 @@ func TestRegionWorth(t *testing.T) {
 		{"without whole-frame costly", allSteps &^ useCostly},
 		{"without local grids", allSteps &^ useLocalGrid},
 		{"without enlarging small patterns", allSteps &^ useZoom},
+		{"without reading pairs again", allSteps &^ usePairs},
+		{"without the fourth-corner search", allSteps &^ useFourth},
 	}
 	for _, c := range configs {
 		r := NewReader()
