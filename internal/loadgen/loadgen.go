@@ -179,6 +179,9 @@ type Report struct {
 	Errors     []string
 	// Checked counts the replies check accepted (see Options.Check).
 	Checked uint64
+	// WarmUp counts the requests sent in the warm-up (Options.WarmUp),
+	// which the other figures leave out.
+	WarmUp uint64
 }
 
 func (r Report) String() string {
@@ -201,6 +204,10 @@ type Options struct {
 	// Check, when set, looks at each 2xx reply body and says whether it
 	// is what the server must answer (e.g. every record stored).
 	Check func(body []byte) bool
+	// WarmUp runs the attack this much longer at the same rate, first,
+	// without counting what is sent in it: connections are dialled and
+	// pools filled as on servers that have been serving for a while.
+	WarmUp time.Duration
 }
 
 // Attack runs targeter with o and returns what vegeta measured.
@@ -231,8 +238,9 @@ func Attack(ctx context.Context, name string, targeter vegeta.Targeter, o Option
 	}
 	a := vegeta.NewAttacker(opts...)
 	var m vegeta.Metrics
-	var checked uint64
-	results := a.Attack(targeter, pacer, o.Duration, name)
+	var checked, warm uint64
+	counted := time.Now().Add(o.WarmUp)
+	results := a.Attack(targeter, pacer, o.WarmUp+o.Duration, name)
 	for {
 		select {
 		case <-ctx.Done():
@@ -243,8 +251,12 @@ func Attack(ctx context.Context, name string, targeter vegeta.Targeter, o Option
 				return Report{
 					Name: name, Requests: m.Requests, Rate: m.Rate, Throughput: m.Throughput, Success: m.Success,
 					P50: m.Latencies.P50, P90: m.Latencies.P90, P99: m.Latencies.P99, Max: m.Latencies.Max,
-					Codes: m.StatusCodes, Errors: m.Errors, Checked: checked,
+					Codes: m.StatusCodes, Errors: m.Errors, Checked: checked, WarmUp: warm,
 				}
+			}
+			if r.Timestamp.Before(counted) {
+				warm++
+				continue
 			}
 			if o.Check != nil && r.Code/100 == 2 && o.Check(r.Body) {
 				checked++
