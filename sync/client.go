@@ -260,13 +260,19 @@ func (c *Client) syncSteps(ctx context.Context, pull bool, progress func(sent, t
 	}
 	c.noteClock()
 	rep.Clock = c.clock.Moment()
-	if n, perr := c.outbox.Pending(); perr == nil {
-		rep.Remaining = n
+	pending, perr := c.outbox.Pending()
+	if perr == nil {
+		rep.Remaining = pending
 	}
 
 	c.mu.Lock()
 	c.state.Syncing = false
 	c.state.Progress = Progress{}
+	if perr == nil {
+		// With the sync's end, not a moment later: a reader that sees this
+		// sync's success sees what it left waiting.
+		c.state.Pending = pending
+	}
 	if err == nil {
 		c.state.Online = true
 		c.state.LastSuccess = c.now()
