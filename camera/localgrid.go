@@ -248,42 +248,19 @@ func sampleCells(matrix *gozxing.BitMatrix, dim int, centres []int, at [][]*vec)
 	if err != nil {
 		return nil, false
 	}
-	n := len(centres)
 	w, h := matrix.GetWidth(), matrix.GetHeight()
-	for cy := 0; cy < n-1; cy++ {
-		for cx := 0; cx < n-1; cx++ {
-			a0, a1 := float64(centres[cx])+0.5, float64(centres[cx+1])+0.5
-			b0, b1 := float64(centres[cy])+0.5, float64(centres[cy+1])+0.5
-			p00, p10, p11, p01 := *at[cx][cy], *at[cx+1][cy], *at[cx+1][cy+1], *at[cx][cy+1]
-			t := common.PerspectiveTransform_QuadrilateralToQuadrilateral(a0, b0, a1, b0, a1, b1, a0, b1,
-				p00.x, p00.y, p10.x, p10.y, p11.x, p11.y, p01.x, p01.y)
-			xs, xe := centres[cx], centres[cx+1]
-			if cx == 0 {
-				xs = 0
-			}
-			if cx == n-2 {
-				xe = dim
-			}
-			ys, ye := centres[cy], centres[cy+1]
-			if cy == 0 {
-				ys = 0
-			}
-			if cy == n-2 {
-				ye = dim
-			}
-			for y := ys; y < ye; y++ {
-				for x := xs; x < xe; x++ {
-					p := applyTransform(t, float64(x)+0.5, float64(y)+0.5)
-					px, py := int(p.x), int(p.y)
-					if px < 0 || py < 0 || px >= w || py >= h {
-						return nil, false
-					}
-					if matrix.Get(px, py) {
-						bits.Set(x, y)
-					}
-				}
-			}
+	inside := forEachCellModule(dim, centres, at, func(x, y int, p vec) bool {
+		px, py := int(p.x), int(p.y)
+		if px < 0 || py < 0 || px >= w || py >= h {
+			return false
 		}
+		if matrix.Get(px, py) {
+			bits.Set(x, y)
+		}
+		return true
+	})
+	if !inside {
+		return nil, false
 	}
 	return bits, true
 }
