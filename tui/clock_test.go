@@ -352,7 +352,7 @@ func TestAlertShownUntilAcknowledged(t *testing.T) {
 	r.keys("s")
 	r.waitText("note these people (1), then press a")
 	r.keys("a")
-	r.waitText("1 alerts acknowledged; the province is told at the next sync")
+	r.waitText("alerts acknowledged: 1; the province is told at the next sync")
 	screen := r.screenText()
 	if strings.Contains(screen, "张*丰") || strings.Contains(screen, "alerts 1") {
 		t.Errorf("the alert still shows after it was acknowledged:\n%s", screen)

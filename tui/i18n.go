@@ -136,7 +136,7 @@ var texts = map[string][2]string{
 	"alert.already":    {"(核验时已是)", "(already at the check)"},
 	"alert.after":      {"(核验后变色)", "(turned after the check)"},
 	"alert.ack":        {"记下以上 %d 人后按 a 确认(确认人和时间会报给省平台)", "note these people (%d), then press a: your name and the time go to the province"},
-	"alert.acked":      {"✔ 已确认 %d 条警报,下次同步时报给省平台", "✔ %d alerts acknowledged; the province is told at the next sync"},
+	"alert.acked":      {"✔ 已确认 %d 条警报,下次同步时报给省平台", "✔ alerts acknowledged: %d; the province is told at the next sync"},
 	"alert.ready":      {"临时通行后变为红/黄码:%d 人,按 s 查看并追踪", "passed provisionally, now red or yellow: %d; press s to see who and trace them"},
 	"sync.now":         {"n 立即同步", "n sync now"},
 	"sync.progress":    {"上传中 %d/%d", "uploading %d/%d"},

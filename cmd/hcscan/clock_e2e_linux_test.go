@@ -486,7 +486,7 @@ func TestClockCasesThroughTheRealPrograms(t *testing.T) {
 		g.wait("alerts: passed provisionally, now red/yellow: trace these people", "东门 East gate 赵*", "red (turned after the check)")
 		g.see("the sync view")
 		g.keys("a")
-		g.wait("1 alerts acknowledged; the province is told at the next sync")
+		g.wait("alerts acknowledged: 1; the province is told at the next sync")
 		portalShows(t, ctx, w, hcserverBin, "seen at the gate", w.Operator)
 		g.quit()
 
