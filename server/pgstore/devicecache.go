@@ -18,10 +18,10 @@ import (
 // device disabled or enabled in the portal, by `hcserver`, or by hand in
 // SQL) raises a notification on deviceChannel (a trigger, schema step 9),
 // and each process listens on a connection of its own (which also keeps
-// the status mirror, statusmirror.go) and forgets the device it names. While that connection is up and
-// answered within deviceWatchBeat, an entry is good for deviceWatchedTTL;
-// otherwise (the listener lost, the database failing over) for
-// deviceCacheTTL, as if nobody listened. So a device disabled through any
+// the status mirror, statusmirror.go) and forgets the device it names.
+// While that connection is up and answered within deviceWatchBeat, an
+// entry is good for deviceWatchedTTL; otherwise (the listener lost, the
+// database failing over) for deviceCacheTTL, as if nobody listened. So a device disabled through any
 // process is refused by every process a moment later (the notification's
 // way), at worst deviceWatchBeat later, and a province's scanners, each of
 // which checks a code every few seconds or minutes, need no database round

@@ -45,6 +45,8 @@ const (
 	statusPage = 20_000
 )
 
+// statusMirror is read by every check and written by the listener's
+// goroutine alone (reload, catchUp), so m and seq change only there.
 type statusMirror struct {
 	mu sync.RWMutex
 	m  map[healthcode.CodeHash]mirrored
@@ -125,10 +127,10 @@ func (sm *statusMirror) reload(ctx context.Context, conn *pgx.Conn) error {
 func (sm *statusMirror) catchUp(ctx context.Context, conn *pgx.Conn) error {
 	started := time.Now()
 	sm.mu.RLock()
-	from, have, off := sm.seq, len(sm.m), sm.m == nil
+	from, have, off, tooMany := sm.seq, len(sm.m), sm.m == nil, sm.tooMany
 	sm.mu.RUnlock()
 	if off {
-		if sm.tooMany {
+		if tooMany {
 			return nil
 		}
 		return sm.reload(ctx, conn)
@@ -140,9 +142,6 @@ func (sm *statusMirror) catchUp(ctx context.Context, conn *pgx.Conn) error {
 	}
 	sm.mu.Lock()
 	defer sm.mu.Unlock()
-	if sm.m == nil || sm.seq != from {
-		return nil // reloaded meanwhile
-	}
 	for h, v := range fresh {
 		sm.m[h] = v
 	}
